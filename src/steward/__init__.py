@@ -1,0 +1,43 @@
+"""Steward: manage a trained model's life, from registration to retirement."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from steward.core.errors import (
+    ConflictError,
+    IntegrityError,
+    InvalidInputError,
+    MissingDependencyError,
+    NotFoundError,
+    PermissionDeniedError,
+    PolicyViolationError,
+    StewardError,
+)
+
+if TYPE_CHECKING:
+    from steward.sdk.client import Client
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Client",
+    "ConflictError",
+    "IntegrityError",
+    "InvalidInputError",
+    "MissingDependencyError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "PolicyViolationError",
+    "StewardError",
+    "__version__",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # Client pulls in the store and HTTP stacks; import it only when asked for.
+    if name == "Client":
+        from steward.sdk.client import Client
+
+        return Client
+    raise AttributeError(f"module 'steward' has no attribute {name!r}")

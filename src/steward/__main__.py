@@ -1,0 +1,3 @@
+from steward.cli.main import run
+
+run()

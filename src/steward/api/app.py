@@ -1,0 +1,39 @@
+"""The REST control plane: FastAPI, OpenAPI at /docs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+
+from steward import __version__
+from steward.api.errors import install_error_handlers
+from steward.api.limits import BodyLimitMiddleware
+from steward.api.routes import aliases, artifacts, audit, models, versions
+from steward.app import Steward
+
+
+def create_app(steward: Steward) -> FastAPI:
+    app = FastAPI(
+        title="Steward",
+        version=__version__,
+        description="Registry, governance, deployment and monitoring of trained models.",
+    )
+    app.state.steward = steward
+    install_error_handlers(app)
+    for module in (models, versions, aliases, artifacts, audit):
+        app.include_router(module.router)
+
+    @app.get("/api/v1/health", tags=["health"], summary="Liveness of the control plane")
+    def health() -> dict[str, Any]:
+        return {"status": "ok", "version": __version__}
+
+    app.add_middleware(BodyLimitMiddleware)
+    return app
+
+
+def build_app() -> FastAPI:
+    """Factory for ``uvicorn --factory steward.api.app:build_app``: settings from the environment."""
+    from steward.settings import Settings
+
+    return create_app(Steward.open(Settings.resolve()))

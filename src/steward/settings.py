@@ -1,0 +1,115 @@
+"""Settings: where the metadata and the artifacts live, and who is acting.
+
+Resolved once, at the edge (CLI, server start, ``Client()``), in this order:
+explicit arguments, environment variables, the config file, defaults. Library
+code never reads the environment itself; it is handed a :class:`Settings`.
+
+=====================  ===========================================================
+``STEWARD_URI``        metadata store (``sqlite:///…``, ``postgresql://…``) or the
+                       URL of a control plane (``http://host:port``)
+``STEWARD_ARTIFACTS``  artifact store: a folder or any fsspec URL (``s3://…``)
+``STEWARD_HOME``       the embedded default's folder (``~/.steward``)
+``STEWARD_CONFIG``     the config file (``$STEWARD_HOME/config.toml``)
+``STEWARD_USER``       the actor recorded in the audit trail (your login name)
+``STEWARD_TOKEN``      API token sent to a remote control plane
+=====================  ===========================================================
+
+The config file is TOML with the same keys in lower case, without the
+prefix: ``uri``, ``artifacts``, ``user``, ``token``, and an
+``[artifacts_options]`` table passed to fsspec (e.g. ``endpoint_url``).
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from steward.core.errors import InvalidInputError
+
+ENV_VARS = (
+    "STEWARD_URI",
+    "STEWARD_ARTIFACTS",
+    "STEWARD_HOME",
+    "STEWARD_CONFIG",
+    "STEWARD_USER",
+    "STEWARD_TOKEN",
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    uri: str
+    artifacts: str
+    home: Path
+    actor: str
+    token: str | None = None
+    artifacts_options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_remote(self) -> bool:
+        return self.uri.startswith(("http://", "https://"))
+
+    @classmethod
+    def resolve(
+        cls,
+        uri: str | None = None,
+        *,
+        artifacts: str | None = None,
+        actor: str | None = None,
+        token: str | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> Settings:
+        env = os.environ if env is None else env
+        home = Path(env.get("STEWARD_HOME") or Path.home() / ".steward").expanduser()
+        config = _read_config(Path(env.get("STEWARD_CONFIG") or home / "config.toml"))
+        uri = uri or env.get("STEWARD_URI") or config.get("uri") or f"sqlite:///{home / 'steward.db'}"
+        uri = normalise_uri(str(uri))
+        if not artifacts:
+            artifacts = env.get("STEWARD_ARTIFACTS") or config.get("artifacts")
+        if not artifacts:
+            if uri.startswith("sqlite:///"):
+                artifacts = str(Path(uri[len("sqlite:///") :]).parent / "artifacts")
+            else:
+                artifacts = str(home / "artifacts")
+        options = config.get("artifacts_options") or {}
+        if not isinstance(options, dict):
+            raise InvalidInputError("artifacts_options in the config file must be a table.")
+        return cls(
+            uri=uri,
+            artifacts=str(artifacts),
+            home=home,
+            actor=actor or env.get("STEWARD_USER") or config.get("user") or _login(),
+            token=token or env.get("STEWARD_TOKEN") or config.get("token"),
+            artifacts_options=dict(options),
+        )
+
+
+def normalise_uri(uri: str) -> str:
+    """A plain folder or ``.db`` path becomes a SQLite URI; URLs pass through."""
+    if "://" in uri:
+        return uri.rstrip("/") if uri.startswith(("http://", "https://")) else uri
+    path = Path(uri).expanduser().resolve()
+    if path.suffix in (".db", ".sqlite", ".sqlite3"):
+        return f"sqlite:///{path}"
+    return f"sqlite:///{path / 'steward.db'}"
+
+
+def _read_config(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidInputError(f"Cannot read the config file {path}: {exc}. Fix or remove it.") from None
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "anonymous"
