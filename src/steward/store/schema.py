@@ -1,0 +1,186 @@
+"""The metadata tables (SQLAlchemy Core).
+
+Migrations in ``migrations/versions`` create these; a test checks the two agree.
+Text columns use the "C" collation on PostgreSQL so comparisons and ordering
+follow code points, as SQLite's BINARY collation does. Times are stored in UTC
+with microseconds and always come back as timezone-aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+def text(length: int | None = None) -> sa.types.TypeEngine[str]:
+    """A text column; byte-order ("C") collation on PostgreSQL."""
+    if length is None:
+        return sa.Text().with_variant(sa.Text(collation="C"), "postgresql")
+    return sa.String(length).with_variant(sa.String(length, collation="C"), "postgresql")
+
+
+#: Integer keys that autoincrement on both backends (SQLite needs plain INTEGER).
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A point in time: stored in UTC, returned timezone-aware (naive input means UTC)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class MetricsJSON(TypeDecorator[dict[str, float]]):
+    """Metrics as a JSON object; infinities (not valid JSON) are stored as "inf"/"-inf"."""
+
+    impl = sa.JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: dict[str, float] | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        return {k: v if math.isfinite(v) else ("inf" if v > 0 else "-inf") for k, v in value.items()}
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dict[str, float] | None:
+        if value is None:
+            return None
+        return {str(k): float(v) for k, v in value.items()}
+
+
+def _json() -> sa.JSON:
+    return sa.JSON(none_as_null=True)
+
+
+registered_models = sa.Table(
+    "registered_models",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", text(128), nullable=False, unique=True),
+    sa.Column("description", text(), nullable=False),
+    sa.Column("owner", text(), nullable=False),
+    sa.Column("latest_version", sa.Integer, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+model_tags = sa.Table(
+    "model_tags",
+    metadata,
+    sa.Column("model_id", sa.ForeignKey("registered_models.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("key", text(250), primary_key=True),
+    sa.Column("value", text(), nullable=False),
+    sqlite_with_rowid=False,
+)
+
+model_versions = sa.Table(
+    "model_versions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("model_id", sa.ForeignKey("registered_models.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("artifact_digest", text(64), nullable=False, index=True),
+    sa.Column("flavor", text(32), nullable=False),
+    sa.Column("flavor_options", _json(), nullable=False),
+    sa.Column("signature", _json(), nullable=True),
+    sa.Column("metrics", MetricsJSON(none_as_null=True), nullable=False),
+    sa.Column("params", _json(), nullable=False),
+    sa.Column("tags", _json(), nullable=False),
+    sa.Column("lineage", _json(), nullable=False),
+    sa.Column("description", text(), nullable=False),
+    sa.Column("created_by", text(), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("model_id", "version"),
+    sa.Index("ix_model_versions_created_at_id", "created_at", "id"),
+)
+
+
+def _key_value_table(name: str, value_type: sa.types.TypeEngine[Any]) -> sa.Table:
+    """``(version_id, key) -> value``: one row per tag, metric or param, for search.
+
+    Searches probe the primary key (``EXISTS``); on SQLite the table *is* that
+    key (WITHOUT ROWID), so a probe is one B-tree lookup.
+    """
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column("version_id", sa.ForeignKey("model_versions.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("key", text(250), primary_key=True),
+        sa.Column("value", value_type, nullable=False),
+        sqlite_with_rowid=False,
+    )
+
+
+version_tags = _key_value_table("version_tags", text())
+version_metrics = _key_value_table("version_metrics", sa.Double())
+version_params = _key_value_table("version_params", text())
+sa.Index("ix_version_metrics_key_value", version_metrics.c.key, version_metrics.c.value)
+
+aliases = sa.Table(
+    "aliases",
+    metadata,
+    sa.Column("model_id", sa.ForeignKey("registered_models.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("alias", text(64), primary_key=True),
+    sa.Column(
+        "version_id", sa.ForeignKey("model_versions.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+)
+
+alias_events = sa.Table(
+    "alias_events",
+    metadata,
+    sa.Column("seq", BigId, primary_key=True),
+    sa.Column("model_id", sa.ForeignKey("registered_models.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("alias", text(64), nullable=False),
+    sa.Column("version", sa.Integer, nullable=True),
+    sa.Column("previous_version", sa.Integer, nullable=True),
+    sa.Column("actor", text(), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("reason", text(), nullable=False),
+    sa.Index("ix_alias_events_model_id_alias_at_seq", "model_id", "alias", "at", "seq"),
+    sqlite_autoincrement=True,
+)
+
+audit_events = sa.Table(
+    "audit_events",
+    metadata,
+    sa.Column("seq", BigId, primary_key=True),
+    sa.Column("at", UTCDateTime, nullable=False, index=True),
+    sa.Column("actor", text(), nullable=False),
+    sa.Column("action", text(), nullable=False, index=True),
+    sa.Column("target_type", text(), nullable=False),
+    sa.Column("target", text(), nullable=False, index=True),
+    sa.Column("before", _json(), nullable=True),
+    sa.Column("after", _json(), nullable=True),
+    sa.Column("reason", text(), nullable=False),
+    sa.Column("details", _json(), nullable=False),
+    sqlite_autoincrement=True,
+)

@@ -1,0 +1,90 @@
+"""The SQL metadata store: opens the database, migrates it, hands out transactions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from sqlalchemy.engine import Connection, Engine
+
+from steward.ports import AuditLog, ModelRepository
+from steward.store.audit import SqlAuditLog
+from steward.store.engine import WRITE_OPTION, create_engine, normalise_url
+from steward.store.migrate import upgrade
+from steward.store.models import SqlModelRepository
+
+if TYPE_CHECKING:
+    from steward.ports import Store
+
+
+class SqlTransaction:
+    """The repositories bound to one database transaction (the ``Transaction`` port).
+
+    ``connection`` is there for adapters of other aggregates that share the transaction.
+    """
+
+    models: ModelRepository
+    audit: AuditLog
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.models = SqlModelRepository(connection)
+        self.audit = SqlAuditLog(connection)
+
+
+class SqlStore:
+    """Metadata in SQLite or PostgreSQL (the ``Store`` port).
+
+    Open one per process (engines do not survive ``fork``); it is safe to share
+    between threads. ``url`` is the normalised URL, password included; ``repr``
+    hides the password.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.url = engine.url.render_as_string(hide_password=False)
+        self._writer = engine.execution_options(**{WRITE_OPTION: True})
+
+    @contextmanager
+    def write(self) -> Iterator[SqlTransaction]:
+        """A read-write transaction, committed on clean exit, rolled back on error.
+
+        On SQLite it begins with ``BEGIN IMMEDIATE``: writers queue (up to the
+        busy timeout) instead of failing halfway through.
+        """
+        with self._writer.begin() as connection:
+            yield SqlTransaction(connection)
+
+    @contextmanager
+    def read(self) -> Iterator[SqlTransaction]:
+        """A transaction for reading: one consistent snapshot on SQLite, READ COMMITTED on PostgreSQL."""
+        with self.engine.connect() as connection, connection.begin():
+            yield SqlTransaction(connection)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __repr__(self) -> str:
+        return f"SqlStore({self.engine.url.render_as_string(hide_password=True)!r})"
+
+
+def open_store(url: str) -> SqlStore:
+    """Open the metadata store at *url*, creating and migrating the database as needed.
+
+    Accepts ``sqlite:///path.db`` (the folder is created) and
+    ``postgresql://…`` / ``postgres://…`` (needs ``steward-mlops[postgres]``).
+    """
+    engine = create_engine(normalise_url(url))
+    try:
+        upgrade(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return SqlStore(engine)
+
+
+if TYPE_CHECKING:  # mypy proves the adapter satisfies the ports
+
+    def _is_a_store(store: SqlStore) -> Store:
+        return store
