@@ -14,11 +14,12 @@ from steward.core.errors import (
     PolicyViolationError,
     StewardError,
 )
+from steward.core.version import VERSION
 
 if TYPE_CHECKING:
     from steward.sdk.client import Client
 
-__version__ = "0.1.0"
+__version__ = VERSION
 
 __all__ = [
     "Client",

@@ -4,7 +4,6 @@ import hashlib
 import json
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest

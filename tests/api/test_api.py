@@ -88,7 +88,7 @@ def test_register_and_read(http: httpx.Client, name: str, manifest: str) -> None
         ("POST", "/api/v1/models/{n}/versions", {"artifact_digest": "short", "flavor": "python"},
          422, "invalid_input", "artifact_digest"),
         ("POST", "/api/v1/models/{n}/versions", {"artifact_digest": "{m}", "flavor": "nosuch"},
-         404, "not_found", "nosuch"),
+         422, "invalid_input", "Unknown flavor 'nosuch'"),
         ("POST", "/api/v1/models/{n}/versions", {"artifact_digest": "{m}", "flavor": "python",
          "metrics": {"auc": "high"}}, 422, "invalid_input", "metrics"),
         ("POST", "/api/v1/models/{n}/versions", {"artifact_digest": "{m}", "flavor": "python",

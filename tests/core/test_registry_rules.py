@@ -29,7 +29,9 @@ def test_refs_parse(text: str, expected: ModelRef) -> None:
     assert ModelRef.parse(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "churn/abc", "churn/0", "churn/-1", "churn@", "@x", "a b", "churn@latest"])
+@pytest.mark.parametrize(
+    "text", ["", "churn/abc", "churn/0", "churn/-1", "churn@", "@x", "a b", "churn@latest"]
+)
 def test_bad_refs(text: str) -> None:
     with pytest.raises(InvalidInputError):
         ModelRef.parse(text)

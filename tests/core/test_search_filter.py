@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given
@@ -37,9 +37,7 @@ def test_full_grammar() -> None:
     assert inner.items[0] == Comparison(Field("metric", "auc"), ">=", 0.8)
     assert inner.items[1] == Comparison(Field("attr", "version"), "IN", (1, 2))
     assert node.items[3] == Not(Comparison(Field("attr", "alias"), "=", "x"))
-    assert node.items[4] == Comparison(
-        Field("attr", "created_at"), ">", datetime(2026, 1, 1, tzinfo=timezone.utc)
-    )
+    assert node.items[4] == Comparison(Field("attr", "created_at"), ">", datetime(2026, 1, 1, tzinfo=UTC))
 
 
 def test_quotes_and_escapes_are_literal() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -16,7 +16,7 @@ from steward import Client, ConflictError, InvalidInputError, NotFoundError
 def test_register_load_round_trip(
     client: Client, name: str, model: LogisticRegression, data: tuple[pd.DataFrame, np.ndarray]
 ) -> None:
-    x, y = data
+    x, _ = data
     v = client.register(
         model,
         name,
@@ -48,7 +48,7 @@ def test_versions_count_up_and_are_immutable_records(client: Client, name: str, 
     refs = [client.register(model, name, metrics={"auc": 0.5 + i / 10}).version for i in range(3)]
     assert refs == [1, 2, 3]
     assert client.get_model(name).latest_version == 3
-    assert client.get(f"{name}/2").metrics == {"auc": 0.7}
+    assert client.get(f"{name}/2").metrics == {"auc": 0.6}
 
 
 def test_aliases_move_roll_back_and_remember(client: Client, name: str, model: object) -> None:
@@ -56,14 +56,14 @@ def test_aliases_move_roll_back_and_remember(client: Client, name: str, model: o
         client.register(model, name)
     client.set_alias(name, "champion", 1)
     time.sleep(0.01)
-    between = datetime.now(timezone.utc)
+    between = datetime.now(UTC)
     time.sleep(0.01)
     client.set_alias(name, "champion", 3, reason="better auc")
     assert client.get(f"{name}@champion").version == 3
     assert client.get(f"{name}/3").aliases == ("champion",)
     assert client.alias_at(name, "champion", between) == 1
     assert client.alias_at(name, "champion", between.isoformat()) == 1
-    assert client.alias_at(name, "champion", datetime(2000, 1, 1, tzinfo=timezone.utc)) is None
+    assert client.alias_at(name, "champion", datetime(2000, 1, 1, tzinfo=UTC)) is None
     event = client.rollback_alias(name, "champion", reason="incident 42")
     assert (event.version, event.previous_version, event.reason) == (1, 3, "incident 42")
     assert client.get(f"{name}@champion").version == 1
@@ -88,14 +88,18 @@ def test_register_with_aliases_and_parent_lineage(client: Client, name: str, mod
 
 def test_search(client: Client, name: str, model: object) -> None:
     for i in range(5):
-        client.register(model, name, metrics={"auc": i / 10}, tags={"parity": "even" if i % 2 == 0 else "odd"})
+        client.register(
+            model, name, metrics={"auc": i / 10}, tags={"parity": "even" if i % 2 == 0 else "odd"}
+        )
     client.set_alias(name, "champion", 4)
     page = client.search(f"name = '{name}' AND tags.parity = 'even'", order_by="metrics.auc DESC")
     assert [v.version for v in page.items] == [5, 3, 1]
     assert [v.version for v in client.search(f"name = '{name}' AND alias = 'champion'").items] == [4]
     first = client.search(f"name = '{name}'", order_by="version", max_results=2)
     assert [v.version for v in first.items] == [1, 2] and first.next_page_token
-    second = client.search(f"name = '{name}'", order_by="version", max_results=2, page_token=first.next_page_token)
+    second = client.search(
+        f"name = '{name}'", order_by="version", max_results=2, page_token=first.next_page_token
+    )
     assert [v.version for v in second.items] == [3, 4]
     found = client.search_models(f"name = '{name}'").items
     assert [m.name for m in found] == [name] and found[0].aliases == {"champion": 4}
@@ -146,3 +150,16 @@ def test_every_change_is_audited(client: Client, name: str, model: object) -> No
     alias_event = next(e for e in events if e.action == "alias.set")
     assert alias_event.actor == "alice" and alias_event.reason == "first"
     assert alias_event.before == {"version": None} and alias_event.after == {"version": 1}
+
+
+def test_flavor_settings_choose_how_the_model_is_saved(
+    client: Client, name: str, model: LogisticRegression, data: tuple[pd.DataFrame, np.ndarray]
+) -> None:
+    default = client.register(model, name)
+    pickled = client.register(model, name, flavor_settings={"format": "pickle"})
+    assert default.flavor_options["format"] == "skops"
+    assert pickled.flavor_options["format"] == "pickle"
+    np.testing.assert_array_equal(client.load(pickled.ref).predict(data[0]), model.predict(data[0]))
+    with pytest.raises(InvalidInputError, match="no setting 'colour'"):
+        client.register(model, name, flavor_settings={"colour": "red"})
+    assert client.get_model(name).latest_version == 2

@@ -6,11 +6,11 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from steward import __version__
 from steward.api.errors import install_error_handlers
 from steward.api.limits import BodyLimitMiddleware
 from steward.api.routes import aliases, artifacts, audit, models, versions
 from steward.app import Steward
+from steward.core.version import VERSION as __version__
 
 
 def create_app(steward: Steward) -> FastAPI:

@@ -42,6 +42,9 @@ class BodyLimitMiddleware:
                 if declared > limit:
                     await _too_large(send, limit)
                     return
+        if not path.startswith(ARTIFACT_PREFIX):
+            await self._buffered(scope, receive, send, limit)
+            return
         received = 0
         started = False
 
@@ -66,6 +69,37 @@ class BodyLimitMiddleware:
             if not started:
                 await _too_large(send, limit)
 
+    async def _buffered(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        """Read a small body whole (refusing it past *limit*), then hand it on."""
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                await self.app(scope, _replay([message], receive), send)
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                await _too_large(send, limit)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+        await self.app(scope, _replay([body], receive), send)
+
+
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    pending = list(messages)
+
+    async def replay() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replay
+
 
 async def _too_large(send: Send, limit: int) -> None:
     await _reply(
@@ -80,7 +114,10 @@ async def _reply(send: Send, status: int, code: str, message: str) -> None:
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())],
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+            ],
         }
     )
     await send({"type": "http.response.body", "body": payload})

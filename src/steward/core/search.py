@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Generic, Literal, TypeVar
 
 from steward.core.errors import InvalidInputError
@@ -119,7 +119,7 @@ def _tokenize(text: str) -> list[_Tok]:
     while pos < len(text):
         match = _TOKEN_RE.match(text, pos)
         if not match or match.end() == pos:
-            raise InvalidInputError(f"Bad filter: unexpected {text[pos:pos + 10]!r} at position {pos}.")
+            raise InvalidInputError(f"Bad filter: unexpected {text[pos : pos + 10]!r} at position {pos}.")
         kind = match.lastgroup or ""
         value = match.group(kind)
         start = match.start(kind)
@@ -164,7 +164,9 @@ class _Parser:
     def expect(self, text: str) -> None:
         tok = self.take()
         if tok.text != text:
-            raise InvalidInputError(f"Bad filter: expected {text!r} at position {tok.pos}, found {tok.text!r}.")
+            raise InvalidInputError(
+                f"Bad filter: expected {text!r} at position {tok.pos}, found {tok.text!r}."
+            )
 
     def parse(self) -> Node:
         node = self.or_()
@@ -199,7 +201,9 @@ class _Parser:
     def field(self) -> tuple[Field, str]:
         tok = self.take()
         if tok.kind != "ident":
-            raise InvalidInputError(f"Bad filter: expected a field name at position {tok.pos}, found {tok.text!r}.")
+            raise InvalidInputError(
+                f"Bad filter: expected a field name at position {tok.pos}, found {tok.text!r}."
+            )
         head, dot, rest = tok.text.partition(".")
         if dot:
             prefixes = {"tags": "tag", "tag": "tag", "metrics": "metric", "metric": "metric"}
@@ -229,7 +233,9 @@ class _Parser:
         elif tok.kind == "kw" and tok.text in ("TRUE", "FALSE"):
             raw = tok.text == "TRUE"
         else:
-            raise InvalidInputError(f"Bad filter: expected a value for {field} at position {tok.pos}, found {tok.text!r}.")
+            raise InvalidInputError(
+                f"Bad filter: expected a value for {field} at position {tok.pos}, found {tok.text!r}."
+            )
         return _coerce(raw, type_, field)
 
     def comparison(self) -> Node:
@@ -289,10 +295,12 @@ def parse_time(text: str, what: str = "time") -> datetime:
     try:
         value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise InvalidInputError(f"Invalid {what} {text!r}: use ISO 8601, e.g. 2026-01-31T12:00:00Z.") from None
+        raise InvalidInputError(
+            f"Invalid {what} {text!r}: use ISO 8601, e.g. 2026-01-31T12:00:00Z."
+        ) from None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 def parse_filter(text: str | None, target: Literal["versions", "models"] = "versions") -> Node | None:
@@ -311,7 +319,9 @@ def parse_filter(text: str | None, target: Literal["versions", "models"] = "vers
 def _only_tags(node: Node) -> None:
     if isinstance(node, Comparison):
         if node.field.kind not in ("attr", "tag"):
-            raise InvalidInputError(f"Bad filter: models have tags but no {node.field.kind}s; search versions for {node.field}.")
+            raise InvalidInputError(
+                f"Bad filter: models have tags but no {node.field.kind}s; search versions for {node.field}."
+            )
     elif isinstance(node, Not):
         _only_tags(node.item)
     else:
@@ -323,7 +333,7 @@ def parse_order_by(
     order_by: list[str] | str | None, target: Literal["versions", "models"] = "versions"
 ) -> tuple[OrderKey, ...]:
     """``["metrics.auc DESC", "created_at"]`` into order keys (default: newest first)."""
-    if order_by is None or order_by == [] or order_by == "":
+    if not order_by:
         default = "created_at" if target == "versions" else "name"
         return (OrderKey(Field("attr", default), target == "versions"),)
     items = [order_by] if isinstance(order_by, str) else list(order_by)
@@ -341,8 +351,8 @@ def parse_order_by(
             keys.append(OrderKey(Field("attr", name), descending))
         else:
             raise InvalidInputError(
-                f"Bad order_by {name!r}: order by one of "
-                f"{', '.join(a for a in attrs if a != 'alias')}{' or metrics.KEY' if target == 'versions' else ''}."
+                f"Bad order_by {name!r}: order by one of {', '.join(a for a in attrs if a != 'alias')}"
+                f"{' or metrics.KEY' if target == 'versions' else ''}."
             )
     return tuple(keys)
 
@@ -366,6 +376,10 @@ def decode_page_token(token: str | None) -> int:
 
 
 def check_max_results(max_results: int) -> int:
-    if isinstance(max_results, bool) or not isinstance(max_results, int) or not 1 <= max_results <= MAX_RESULTS:
+    if (
+        isinstance(max_results, bool)
+        or not isinstance(max_results, int)
+        or not 1 <= max_results <= MAX_RESULTS
+    ):
         raise InvalidInputError(f"max_results must be between 1 and {MAX_RESULTS}, got {max_results!r}.")
     return max_results

@@ -56,13 +56,16 @@ class ColumnSpec:
             raise InvalidInputError("A signature column needs 'name' and 'type'.")
         if data["type"] not in TYPES:
             raise InvalidInputError(
-                f"Unknown signature type {data['type']!r} for {data['name']!r}; use one of {', '.join(TYPES)}."
+                f"Unknown signature type {data['type']!r} for {data['name']!r}; "
+                f"use one of {', '.join(TYPES)}."
             )
         shape = data.get("shape")
         if shape is not None and (
             not isinstance(shape, list) or not all(isinstance(d, int) and d >= -1 for d in shape)
         ):
-            raise InvalidInputError(f"Invalid shape {shape!r} for {data['name']!r}: a list of sizes, -1 for any.")
+            raise InvalidInputError(
+                f"Invalid shape {shape!r} for {data['name']!r}: a list of sizes, -1 for any."
+            )
         return cls(
             name=str(data["name"]),
             type=data["type"],
@@ -141,9 +144,7 @@ def _pandas_columns(frame: Any) -> tuple[ColumnSpec, ...]:
     for name in frame.columns:
         series = frame[name]
         dtype = series.dtype
-        if isinstance(dtype, pd.CategoricalDtype):
-            type_ = "string"
-        elif isinstance(dtype, pd.StringDtype) or str(dtype) in ("string", "str"):
+        if isinstance(dtype, (pd.CategoricalDtype, pd.StringDtype)) or str(dtype) in ("string", "str"):
             type_ = "string"
         elif pd.api.types.is_datetime64_any_dtype(dtype):
             type_ = "datetime"

@@ -31,7 +31,12 @@ class Registry(Protocol):
     """What the client needs of a registry; the embedded service and the HTTP client both fit."""
 
     def create_model(
-        self, name: str, *, actor: str, description: str = "", owner: str | None = None,
+        self,
+        name: str,
+        *,
+        actor: str,
+        description: str = "",
+        owner: str | None = None,
         tags: dict[str, Any] | None = None,
     ) -> RegisteredModel: ...
     def get_model(self, name: str) -> RegisteredModel: ...
@@ -39,14 +44,22 @@ class Registry(Protocol):
         self, name: str, *, actor: str, description: str | None = None, tags: dict[str, Any] | None = None
     ) -> RegisteredModel: ...
     def search_models(
-        self, filter: str | None = None, *, order_by: list[str] | str | None = None,
-        max_results: int = 100, page_token: str | None = None,
+        self,
+        filter: str | None = None,
+        *,
+        order_by: list[str] | str | None = None,
+        max_results: int = 100,
+        page_token: str | None = None,
     ) -> Page[RegisteredModel]: ...
     def register_version(self, draft: VersionDraft, *, actor: str) -> ModelVersion: ...
     def get_version(self, ref: str | ModelRef) -> ModelVersion: ...
     def search_versions(
-        self, filter: str | None = None, *, order_by: list[str] | str | None = None,
-        max_results: int = 100, page_token: str | None = None,
+        self,
+        filter: str | None = None,
+        *,
+        order_by: list[str] | str | None = None,
+        max_results: int = 100,
+        page_token: str | None = None,
     ) -> Page[ModelVersion]: ...
     def lineage(self, ref: str | ModelRef) -> LineageReport: ...
     def set_alias(
@@ -57,8 +70,14 @@ class Registry(Protocol):
     def alias_history(self, model: str, alias: str | None = None) -> list[AliasEvent]: ...
     def alias_at(self, model: str, alias: str, at: datetime) -> int | None: ...
     def audit_events(
-        self, *, target: str | None = None, action: str | None = None, since: datetime | None = None,
-        until: datetime | None = None, max_results: int = 100, page_token: str | None = None,
+        self,
+        *,
+        target: str | None = None,
+        action: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        max_results: int = 100,
+        page_token: str | None = None,
     ) -> Page[AuditEvent]: ...
 
 
@@ -112,6 +131,7 @@ class Client:
         input_example: Any = None,
         signature: Signature | dict[str, Any] | None = None,
         flavor: str | None = None,
+        flavor_settings: dict[str, Any] | None = None,
         metrics: dict[str, float] | None = None,
         params: dict[str, Any] | None = None,
         tags: dict[str, Any] | None = None,
@@ -131,8 +151,16 @@ class Client:
         stored); the git commit and package versions are captured.
         """
         ModelRef.parse(name)
+        # Resolve the parent before uploading anything: an unknown parent fails early, and
+        # an alias or "latest" is pinned to the version it names now (aliases move later).
+        parent_ref = self._registry.get_version(parent).ref if parent else None
         packaged = package_model(
-            self._artifacts, model, flavor=flavor, input_example=input_example, signature=signature
+            self._artifacts,
+            model,
+            flavor=flavor,
+            flavor_settings=flavor_settings,
+            input_example=input_example,
+            signature=signature,
         )
         refs = list(datasets)
         if training_data is not None:
@@ -146,7 +174,7 @@ class Client:
             code_repo=repo,
             python_version=python_version(),
             packages=package_versions(packaged.flavor),
-            parent=str(ModelRef.parse(parent)) if parent else None,
+            parent=parent_ref,
             source=source,
         )
         draft = VersionDraft(
@@ -173,6 +201,10 @@ class Client:
         from steward.flavors.mlflow import read_mlflow_model
 
         imported = read_mlflow_model(Path(path))
+        if "flavor" in kwargs:
+            raise InvalidInputError(
+                "An MLflow model's flavor comes from its MLmodel file; do not pass flavor."
+            )
         kwargs.setdefault("signature", imported.signature)
         kwargs.setdefault("input_example", imported.input_example)
         kwargs.setdefault("source", f"mlflow run {imported.run_id}" if imported.run_id else "mlflow")
@@ -181,7 +213,12 @@ class Client:
     # -- models ---------------------------------------------------------------
 
     def create_model(
-        self, name: str, *, description: str = "", owner: str | None = None, tags: dict[str, Any] | None = None
+        self,
+        name: str,
+        *,
+        description: str = "",
+        owner: str | None = None,
+        tags: dict[str, Any] | None = None,
     ) -> RegisteredModel:
         return self._registry.create_model(
             name, actor=self.actor, description=description, owner=owner, tags=tags
@@ -196,8 +233,12 @@ class Client:
         return self._registry.update_model(name, actor=self.actor, description=description, tags=tags)
 
     def search_models(
-        self, filter: str | None = None, *, order_by: list[str] | str | None = None,
-        max_results: int = 100, page_token: str | None = None,
+        self,
+        filter: str | None = None,
+        *,
+        order_by: list[str] | str | None = None,
+        max_results: int = 100,
+        page_token: str | None = None,
     ) -> Page[RegisteredModel]:
         return self._registry.search_models(
             filter, order_by=order_by, max_results=max_results, page_token=page_token
@@ -215,8 +256,12 @@ class Client:
         return load_version(self._artifacts, version)
 
     def search(
-        self, filter: str | None = None, *, order_by: list[str] | str | None = None,
-        max_results: int = 100, page_token: str | None = None,
+        self,
+        filter: str | None = None,
+        *,
+        order_by: list[str] | str | None = None,
+        max_results: int = 100,
+        page_token: str | None = None,
     ) -> Page[ModelVersion]:
         """Search versions: ``"name = 'churn' AND metrics.auc > 0.8"``."""
         return self._registry.search_versions(
@@ -254,12 +299,22 @@ class Client:
     # -- audit ----------------------------------------------------------------
 
     def audit(
-        self, *, target: str | None = None, action: str | None = None, since: datetime | None = None,
-        until: datetime | None = None, max_results: int = 100, page_token: str | None = None,
+        self,
+        *,
+        target: str | None = None,
+        action: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        max_results: int = 100,
+        page_token: str | None = None,
     ) -> Page[AuditEvent]:
         return self._registry.audit_events(
-            target=target, action=action, since=since, until=until,
-            max_results=max_results, page_token=page_token,
+            target=target,
+            action=action,
+            since=since,
+            until=until,
+            max_results=max_results,
+            page_token=page_token,
         )
 
     # -- lifecycle ------------------------------------------------------------

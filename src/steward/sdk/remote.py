@@ -270,7 +270,9 @@ class RemoteRegistry:
 
     def lineage(self, ref: str | ModelRef) -> LineageReport:
         version = self.get_version(ref)
-        data = self.http.json("GET", f"{API}/models/{_name(version.model)}/versions/{version.version}/lineage")
+        data = self.http.json(
+            "GET", f"{API}/models/{_name(version.model)}/versions/{version.version}/lineage"
+        )
         return LineageReport(
             version=version_from_dict(data["version"]),
             lineage=Lineage.from_dict(data["lineage"]),

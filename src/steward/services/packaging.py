@@ -35,11 +35,16 @@ def package_model(
     model: object,
     *,
     flavor: str | None = None,
+    flavor_settings: dict[str, Any] | None = None,
     input_example: Any = None,
     signature: Signature | dict[str, Any] | None = None,
 ) -> PackagedModel:
-    """Save *model* with its flavor into the artifact store; infer its signature."""
-    chosen = get_flavor(flavor) if flavor else detect(model)
+    """Save *model* with its flavor into the artifact store; infer its signature.
+
+    *flavor_settings* configure how the flavor saves (``{"format": "pickle"}``
+    for scikit-learn, ``{"init_kwargs": {...}}`` for a PyTorch state dict).
+    """
+    chosen = get_flavor(flavor or detect(model).name, **(flavor_settings or {}))
     if isinstance(signature, dict):
         signature = Signature.from_dict(signature)
     if signature is None and input_example is not None:

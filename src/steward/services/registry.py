@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from steward.artifacts import check_tree
@@ -42,7 +42,7 @@ Clock = Callable[[], datetime]
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def version_summary(version: ModelVersion) -> dict[str, Any]:
@@ -290,7 +290,7 @@ class RegistryService:
         check_model_name(model)
         check_alias(alias)
         if at.tzinfo is None:
-            at = at.replace(tzinfo=timezone.utc)
+            at = at.replace(tzinfo=UTC)
         with self.store.read() as tx:
             tx.models.get_model(model)
             return tx.models.alias_at(model, alias, at)
@@ -344,5 +344,3 @@ def _check_description(text: str) -> None:
 def _check_reason(text: str) -> None:
     if not isinstance(text, str) or len(text) > 1000:
         raise InvalidInputError("A reason is text of at most 1000 characters.")
-
-

@@ -54,4 +54,9 @@ def alias_at(
     name: str, alias: str, registry: Registry, time: Annotated[str, Query(max_length=64)]
 ) -> dict[str, Any]:
     at = parse_time(time, "time")
-    return {"model": name, "alias": alias, "at": at.isoformat(), "version": registry.alias_at(name, alias, at)}
+    return {
+        "model": name,
+        "alias": alias,
+        "at": at.isoformat(),
+        "version": registry.alias_at(name, alias, at),
+    }

@@ -1,0 +1,5 @@
+"""The package version, importable from any layer."""
+
+from __future__ import annotations
+
+VERSION = "0.1.0"
