@@ -3,7 +3,8 @@
     python benchmarks/registry.py [--versions 1000 100000] [--repeat 200]
 
 Measures, on the embedded SQLite default:
-  register   a small scikit-learn model: artifact + version + audit (Client.register)
+  register   a small scikit-learn model: artifact + version + audit (Client.register),
+             a new model each time (register same: the same model again, its blobs deduplicated)
   get        a version by number
   load       a model by alias, files verified against their digests
   search     a tag filter over N versions (newest first, 100 per page)
@@ -18,7 +19,9 @@ Figures are p50/p95 in milliseconds.
 from __future__ import annotations
 
 import argparse
+import copy
 import tempfile
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -39,6 +42,16 @@ def small_model() -> tuple[LogisticRegression, pd.DataFrame]:
     x = pd.DataFrame(rng.normal(size=(500, 8)), columns=[f"f{i}" for i in range(8)])
     y = (x["f0"] + x["f1"] > 0).astype(int)
     return LogisticRegression().fit(x, y), x
+
+
+def distinct_models(model: LogisticRegression, count: int) -> Iterator[LogisticRegression]:
+    """*count* copies of *model*, each with slightly different weights (made before timing)."""
+    made = []
+    for i in range(count):
+        variant = copy.deepcopy(model)
+        variant.coef_ = variant.coef_ + i * 1e-9
+        made.append(variant)
+    return iter(made)
 
 
 def bulk_versions(uri: str, name: str, count: int, digest: str) -> None:
@@ -68,7 +81,9 @@ def bench_steward(folder: Path, sizes: list[int], repeat: int) -> dict[str, tupl
     results: dict[str, tuple[float, float]] = {}
     uri = f"sqlite:///{folder / 'steward.db'}"
     with Client(uri, actor="bench") as client:
-        results["register"] = summary(timed(lambda: client.register(model, "bench-model"), repeat))
+        variants = distinct_models(model, repeat + 5)  # new content each time: blobs are really written
+        results["register"] = summary(timed(lambda: client.register(next(variants), "bench-model"), repeat))
+        results["register same"] = summary(timed(lambda: client.register(model, "bench-model"), repeat))
         client.set_alias("bench-model", "champion", 3)
         results["get"] = summary(timed(lambda: client.get("bench-model/2"), repeat))
         results["get by alias"] = summary(timed(lambda: client.get("bench-model@champion"), repeat))

@@ -33,7 +33,7 @@ class Backend:
 
 
 def layout(digest: str) -> str:
-    return f"sha256/{digest[:2]}/{digest[2:4]}/{digest}"
+    return f"sha256/{digest[:2]}/{digest}"
 
 
 @pytest.fixture(scope="session")

@@ -26,8 +26,8 @@ def files_under(root: Path) -> list[str]:
 def test_layout_has_two_level_fan_out(tmp_path: Path) -> None:
     store = LocalArtifactStore(tmp_path)
     digest = store.put_bytes(b"hello")
-    assert files_under(tmp_path) == [f"sha256/{digest[:2]}/{digest[2:4]}/{digest}"]
-    assert store.path(digest) == tmp_path / "sha256" / digest[:2] / digest[2:4] / digest
+    assert files_under(tmp_path) == [f"sha256/{digest[:2]}/{digest}"]
+    assert store.path(digest) == tmp_path / "sha256" / digest[:2] / digest
     assert store.url == tmp_path.as_uri()
 
 

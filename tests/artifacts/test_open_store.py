@@ -42,7 +42,7 @@ def test_file_urls_are_local_folders(tmp_path: Path, prefix: str) -> None:
     assert isinstance(store, LocalArtifactStore)
     assert store.root == folder
     digest = store.put_bytes(b"x")
-    assert (folder / "sha256" / digest[:2] / digest[2:4] / digest).read_bytes() == b"x"
+    assert (folder / "sha256" / digest[:2] / digest).read_bytes() == b"x"
 
 
 @pytest.mark.parametrize("url", ["file://fileserver/share/artifacts", "file://"])
@@ -80,7 +80,7 @@ def test_s3_with_storage_options(s3_bucket: tuple[str, dict[str, Any]]) -> None:
     store = open_artifact_store(f"s3://{bucket}/artifacts", options)
     assert isinstance(store, FsspecArtifactStore)
     digest = store.put_bytes(b"on s3")
-    assert store.fs.cat_file(f"{bucket}/artifacts/sha256/{digest[:2]}/{digest[2:4]}/{digest}") == b"on s3"
+    assert store.fs.cat_file(f"{bucket}/artifacts/sha256/{digest[:2]}/{digest}") == b"on s3"
     assert "steward-test-secret" not in repr(store) + store.url
 
 
@@ -104,3 +104,14 @@ def test_s3_missing_bucket_says_so(s3_bucket: tuple[str, dict[str, Any]]) -> Non
 def test_redact_hides_passwords() -> None:
     assert redact("sftp://me:hunter2@host:22/x") == "sftp://me:***@host:22/x"
     assert redact("s3://bucket/prefix") == "s3://bucket/prefix"
+
+
+def test_local_fsync_option(tmp_path: Path) -> None:
+    fast = open_artifact_store(str(tmp_path), {"fsync": False})
+    assert isinstance(fast, LocalArtifactStore) and fast._fsync is False
+    assert fast.get_bytes(fast.put_bytes(b"abc")) == b"abc"
+    assert open_artifact_store(str(tmp_path))._fsync is True  # type: ignore[attr-defined]
+    with pytest.raises(InvalidInputError, match="one option, fsync"):
+        open_artifact_store(str(tmp_path), {"endpoint_url": "http://x"})
+    with pytest.raises(InvalidInputError, match="one option, fsync"):
+        open_artifact_store(str(tmp_path), {"fsync": "no"})

@@ -165,3 +165,37 @@ def test_invalid_settings_and_options_are_refused(tmp_path: Path) -> None:
         get_flavor("sklearn", trust="mypkg")
     with pytest.raises(InvalidInputError, match="format"):
         get_flavor("sklearn").load(tmp_path, {"format": "joblib"})
+
+
+SKOPS_DIGEST_SCRIPT = """
+import hashlib, numpy as np, pandas as pd
+from sklearn.compose import make_column_transformer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from steward.flavors import get_flavor
+rng = np.random.default_rng(0)
+x = pd.DataFrame(rng.normal(size=(60, 3)), columns=list("abc"))
+x["k"] = rng.choice(["u", "v"], 60)
+model = make_pipeline(
+    make_column_transformer((StandardScaler(), ["a", "b", "c"]), (OneHotEncoder(), ["k"])),
+    LogisticRegression(),
+).fit(x, (x["a"] > 0).astype(int))
+files, options = get_flavor("sklearn").save_files(model)
+assert options["format"] == "skops", options
+print(hashlib.sha256(files["model.skops"]).hexdigest())
+"""
+
+
+def test_skops_files_are_reproducible_across_processes() -> None:
+    """skops names things after id(); we renumber them so one model always has one digest."""
+    import subprocess
+    import sys
+
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", SKOPS_DIGEST_SCRIPT], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        for _ in range(2)
+    }
+    assert len(digests) == 1 and len(next(iter(digests))) == 64

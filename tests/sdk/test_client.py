@@ -163,3 +163,9 @@ def test_flavor_settings_choose_how_the_model_is_saved(
     with pytest.raises(InvalidInputError, match="no setting 'colour'"):
         client.register(model, name, flavor_settings={"colour": "red"})
     assert client.get_model(name).latest_version == 2
+
+
+def test_the_same_model_is_stored_once(client: Client, name: str, model: LogisticRegression) -> None:
+    first, second = client.register(model, name), client.register(model, name)
+    assert (first.version, second.version) == (1, 2)
+    assert first.artifact_digest == second.artifact_digest  # content-addressed: stored once

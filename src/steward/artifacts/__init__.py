@@ -17,9 +17,11 @@ from steward.artifacts.tree import (
     ManifestFile,
     check_tree,
     get_tree,
+    put_files,
     put_tree,
     read_manifest,
 )
+from steward.core.errors import InvalidInputError
 
 if TYPE_CHECKING:
     from steward.artifacts.remote import FsspecArtifactStore
@@ -33,6 +35,7 @@ __all__ = [
     "check_tree",
     "get_tree",
     "open_artifact_store",
+    "put_files",
     "put_tree",
     "read_manifest",
 ]
@@ -43,11 +46,20 @@ def open_artifact_store(url: str, storage_options: Mapping[str, Any] | None = No
 
     *storage_options* are passed to the fsspec filesystem (for example
     ``{"endpoint_url": "http://127.0.0.1:9000", "key": …, "secret": …}``);
-    they are ignored by local folders.
+    a local folder takes only ``{"fsync": False}``, which skips flushing each new
+    blob to disk (faster registration; a power cut may then lose blobs written
+    just before it, which later reads report as missing or corrupt).
     """
     root = local_root_from_url(url)
     if root is not None:
-        return LocalArtifactStore(root)
+        options = dict(storage_options or {})
+        fsync = options.pop("fsync", True)
+        if options or not isinstance(fsync, bool):
+            raise InvalidInputError(
+                "A local artifact folder takes one option, fsync (true or false), "
+                f"not {sorted(options) or fsync!r}."
+            )
+        return LocalArtifactStore(root, fsync=fsync)
     from steward.artifacts.remote import FsspecArtifactStore
 
     return FsspecArtifactStore(url, storage_options)

@@ -1,7 +1,7 @@
 """What every artifact store agrees on: how a blob is named, laid out and verified.
 
 A blob is addressed by the sha256 hex digest of its content and lives at
-``sha256/<d[0:2]>/<d[2:4]>/<digest>`` under the store's root. Digests are
+``sha256/<d[0:2]>/<digest>`` under the store's root. Digests are
 checked against :data:`DIGEST_RE` before they are used to build a path, so a
 crafted "digest" such as ``../../etc/passwd`` never reaches a filesystem.
 """
@@ -44,7 +44,7 @@ def check_chunk_size(chunk_size: int) -> int:
 
 def blob_key(digest: str) -> str:
     """The blob's path relative to the store root (after :func:`check_digest`)."""
-    return f"sha256/{digest[:2]}/{digest[2:4]}/{digest}"
+    return f"sha256/{digest[:2]}/{digest}"
 
 
 def short(digest: str) -> str:

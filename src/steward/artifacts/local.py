@@ -1,4 +1,4 @@
-"""Blobs in a local folder: ``<root>/sha256/ab/cd/<digest>``.
+"""Blobs in a local folder: ``<root>/sha256/ab/<digest>`` (one level of 256 folders, as git does).
 
 A blob is written to a temporary name in its destination folder while being
 hashed, fsynced, and renamed into place, so a reader sees a whole blob or
@@ -41,7 +41,7 @@ class LocalArtifactStore:
         return Path(self._file(blob.check_digest(digest)))
 
     def _file(self, digest: str) -> str:
-        return os.path.join(self._root, "sha256", digest[:2], digest[2:4], digest)
+        return os.path.join(self._root, "sha256", digest[:2], digest)
 
     # -- writing ---------------------------------------------------------
 

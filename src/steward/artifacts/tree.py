@@ -151,6 +151,18 @@ def put_tree(store: ArtifactStore, folder: Path) -> str:
     return store.put_bytes(Manifest.of(entries).to_bytes())
 
 
+def put_files(store: ArtifactStore, files: Mapping[str, bytes]) -> str:
+    """Store in-memory files and their manifest: the digest :func:`put_tree` gives for the same folder."""
+    entries = []
+    for rel, data in files.items():
+        if problem := path_problem(rel):
+            raise InvalidInputError(f"Cannot store the file {rel!r}: its path is {problem}.")
+        entries.append(ManifestFile(rel, store.put_bytes(data), len(data)))
+    if clash := _file_and_folder(entries):
+        raise InvalidInputError(f"Cannot store {clash!r} both as a file and as a folder.")
+    return store.put_bytes(Manifest.of(entries).to_bytes())
+
+
 def _put_one(store: ArtifactStore, rel: str, path: str, size: int) -> ManifestFile:
     if size <= blob.SMALL_BLOB:
         data = Path(path).read_bytes()

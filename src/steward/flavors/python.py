@@ -89,6 +89,13 @@ class PythonFlavor:
         return has_predict(model) or callable(model)
 
     def save(self, model: object, path: Path) -> dict[str, Any]:
+        files, options = self.save_files(model)
+        for name, data in files.items():
+            (path / name).write_bytes(data)
+        return options
+
+    def save_files(self, model: object) -> tuple[dict[str, bytes], dict[str, Any]]:
+        """The files :meth:`save` writes, in memory (registration skips the temporary folder)."""
         if not self.handles(model):
             raise InvalidInputError(
                 f"The python flavor saves a function or an object with a predict method, "
@@ -100,8 +107,7 @@ class PythonFlavor:
             data = cloudpickle.dumps(model, protocol=5)
         except (pickle.PicklingError, TypeError, AttributeError) as exc:
             raise InvalidInputError(f"Cannot pickle {type(model).__name__} with cloudpickle: {exc}") from None
-        (path / FILE).write_bytes(data)
-        return {
+        return {FILE: data}, {
             "format": "cloudpickle",
             "kind": "predict" if has_predict(model) else "callable",
             "python_version": platform.python_version(),

@@ -90,7 +90,51 @@ def skops_dumps(model: object) -> bytes:
         state["protocol"] = context.protocol
         state["_skops_version"] = skops.__version__
         archive.writestr("schema.json", json.dumps(state))
-    return buffer.getvalue()
+    return canonical_skops(buffer.getvalue())
+
+
+def canonical_skops(data: bytes) -> bytes:
+    """The same skops file, byte-for-byte reproducible: one model, one digest.
+
+    skops names nodes and array files after ``id()`` of the objects (different
+    in every process) and stamps zip entries with the current time. Ids are
+    renumbered in order of first appearance (shared objects keep sharing a
+    number) and entries are dated 1980-01-01; ``skops.io.load`` reads the
+    result exactly as the original.
+    """
+    numbers: dict[int, int] = {}
+
+    def number(value: int) -> int:
+        return numbers.setdefault(value, len(numbers) + 1)
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            out: dict[str, Any] = {}
+            for key, value in node.items():
+                if key == "__id__" and isinstance(value, int):
+                    out[key] = number(value)
+                elif key == "file" and isinstance(value, str) and (stem := value.split(".", 1))[0].isdigit():
+                    out[key] = f"{number(int(stem[0]))}.{stem[1]}" if len(stem) == 2 else value
+                else:
+                    out[key] = walk(value)
+            return out
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        return node
+
+    with zipfile.ZipFile(io.BytesIO(data)) as source:
+        schema = walk(json.loads(source.read("schema.json")))
+        renamed = {}
+        for info in source.infolist():
+            stem, _, suffix = info.filename.partition(".")
+            known = stem.isdigit() and int(stem) in numbers
+            renamed[f"{numbers[int(stem)]}.{suffix}" if known else info.filename] = source.read(info)
+    renamed["schema.json"] = json.dumps(schema).encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for name in sorted(renamed):
+            target.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), renamed[name])
+    return out.getvalue()
 
 
 def skops_bytes(model: object, allowed: tuple[str, ...]) -> tuple[bytes, list[str]] | str:
@@ -149,6 +193,13 @@ class SklearnFlavor:
         return base is not None and isinstance(model, base.BaseEstimator)
 
     def save(self, model: object, path: Path) -> dict[str, Any]:
+        files, options = self.save_files(model)
+        for name, data in files.items():
+            (path / name).write_bytes(data)
+        return options
+
+    def save_files(self, model: object) -> tuple[dict[str, bytes], dict[str, Any]]:
+        """The files :meth:`save` writes, in memory (registration skips the temporary folder)."""
         import sklearn
 
         if not (has_predict(model) or hasattr(model, "transform")):
@@ -161,8 +212,7 @@ class SklearnFlavor:
             result = skops_bytes(model, (*TRUSTED_MODULES, *self.trust))
             if not isinstance(result, str):
                 data, trusted_types = result
-                (path / SKOPS_FILE).write_bytes(data)
-                return {
+                return {SKOPS_FILE: data}, {
                     **options,
                     "format": "skops",
                     "trusted_types": trusted_types,
@@ -171,8 +221,8 @@ class SklearnFlavor:
             reason = result
         import cloudpickle
 
-        (path / PICKLE_FILE).write_bytes(cloudpickle.dumps(model, protocol=5))
-        return {**options, "format": "pickle", "pickle_reason": reason}
+        data = cloudpickle.dumps(model, protocol=5)
+        return {PICKLE_FILE: data}, {**options, "format": "pickle", "pickle_reason": reason}
 
     def load(self, path: Path, options: dict[str, Any]) -> EstimatorPredictor:
         fmt = options.get("format")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from steward.artifacts import get_tree, put_tree
+from steward.artifacts import get_tree, put_files, put_tree
 from steward.core.errors import InvalidInputError
 from steward.core.registry import ModelVersion
 from steward.core.signature import Signature, infer_signature
@@ -49,6 +49,10 @@ def package_model(
         signature = Signature.from_dict(signature)
     if signature is None and input_example is not None:
         signature = infer_signature(input_example, _example_output(model, input_example))
+    save_files = getattr(chosen, "save_files", None)
+    if save_files is not None:  # small models: no temporary folder on the way
+        files, options = save_files(model)
+        return PackagedModel(put_files(artifacts, files), chosen.name, options, signature)
     with tempfile.TemporaryDirectory(prefix="steward-pkg-") as tmp:
         folder = Path(tmp) / "model"
         folder.mkdir()

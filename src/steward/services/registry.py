@@ -170,12 +170,12 @@ class RegistryService:
             parent = self.get_version(draft.lineage.parent).ref
             draft = replace(draft, lineage=replace(draft.lineage, parent=parent))
         with self.store.write() as tx:
-            try:
-                tx.models.get_model(draft.model)
-            except NotFoundError:
-                self._create_model(tx, draft.model, actor, "", actor, {})
             at = self.clock()
-            number = tx.models.allocate_version(draft.model, at)
+            try:
+                number = tx.models.allocate_version(draft.model, at)
+            except NotFoundError:  # first version: the model comes into being with it
+                self._create_model(tx, draft.model, actor, "", actor, {})
+                number = tx.models.allocate_version(draft.model, at)
             version = tx.models.insert_version(draft, version=number, created_by=actor, at=at)
             tx.audit.append(
                 AuditEvent(
