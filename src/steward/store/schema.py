@@ -120,6 +120,9 @@ model_versions = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.UniqueConstraint("model_id", "version"),
     sa.Index("ix_model_versions_created_at_id", "created_at", "id"),
+    # one model's versions newest first, without sorting them all
+    sa.Index("ix_model_versions_model_id_created_at_id", "model_id", "created_at", "id"),
+    sa.Index("ix_model_versions_artifact_digest", "artifact_digest"),
 )
 
 

@@ -94,6 +94,9 @@ def upgrade() -> None:
     )
     op.create_index("ix_model_versions_artifact_digest", "model_versions", ["artifact_digest"])
     op.create_index("ix_model_versions_created_at_id", "model_versions", ["created_at", "id"])
+    op.create_index(
+        "ix_model_versions_model_id_created_at_id", "model_versions", ["model_id", "created_at", "id"]
+    )
 
     _key_value_table("version_tags", _text())
     _key_value_table("version_metrics", sa.Double())
