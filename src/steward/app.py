@@ -10,6 +10,7 @@ from types import TracebackType
 from steward.artifacts import open_artifact_store
 from steward.core.errors import InvalidInputError
 from steward.ports import ArtifactStore, Store
+from steward.services.deploy import DeploymentService
 from steward.services.registry import RegistryService
 from steward.settings import Settings
 from steward.store import open_store
@@ -23,6 +24,7 @@ class Steward:
         self.store = store
         self.artifacts = artifacts
         self.registry = RegistryService(store, artifacts)
+        self.deployments = DeploymentService(store)
 
     @classmethod
     def open(cls, settings: Settings) -> Steward:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 from steward.core.audit import AuditEvent
+from steward.core.deployment import Deployment, DeploymentSpec
 from steward.core.registry import AliasEvent, ModelVersion, RegisteredModel, VersionDraft
 from steward.core.search import Node, OrderKey
 
@@ -90,6 +91,7 @@ class AuditLog(Protocol):
 class Transaction(Protocol):
     models: ModelRepository
     audit: AuditLog
+    deployments: DeploymentRepository
 
 
 class Store(Protocol):
@@ -155,4 +157,34 @@ class Flavor(Protocol):
 
     def native(self, predictor: Predictor) -> object:
         """The framework's own object behind *predictor*."""
+        ...
+
+
+class DeploymentRepository(Protocol):
+    """Named deployments and every revision of each (append-only)."""
+
+    def create(self, name: str, spec: DeploymentSpec, *, actor: str, at: datetime, reason: str) -> Deployment:
+        """Revision 1 of a new deployment; ConflictError if the name is taken."""
+        ...
+
+    def append_revision(
+        self, name: str, spec: DeploymentSpec, *, actor: str, at: datetime, reason: str
+    ) -> Deployment:
+        """The next revision (locks the deployment row so revisions are gap-free)."""
+        ...
+
+    def get(self, name: str, revision: int | None = None, *, lock: bool = False) -> Deployment:
+        """The current (or a given) revision; NotFoundError otherwise.
+
+        *lock* holds the deployment's row until the transaction ends, so a change
+        computed from what was read cannot interleave with another writer's.
+        """
+        ...
+
+    def history(self, name: str) -> list[Deployment]:
+        """Every revision, oldest first."""
+        ...
+
+    def list(self) -> list[Deployment]:
+        """The current revision of every deployment, by name."""
         ...

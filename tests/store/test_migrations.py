@@ -31,6 +31,8 @@ TABLES = {
     "aliases",
     "alias_events",
     "audit_events",
+    "deployments",
+    "deployment_revisions",
     migrate.VERSION_TABLE,
 }
 

@@ -8,6 +8,7 @@ from fastapi import Depends, Header, Request
 
 from steward.app import Steward
 from steward.core.registry import check_tags
+from steward.services.deploy import DeploymentService
 from steward.services.registry import RegistryService
 
 ACTOR_HEADER = "X-Steward-User"
@@ -22,6 +23,10 @@ def get_registry(request: Request) -> RegistryService:
     return get_steward(request).registry
 
 
+def get_deployments(request: Request) -> DeploymentService:
+    return get_steward(request).deployments
+
+
 def get_actor(
     request: Request, x_steward_user: Annotated[str | None, Header(alias=ACTOR_HEADER)] = None
 ) -> str:
@@ -33,4 +38,5 @@ def get_actor(
 
 
 Registry = Annotated[RegistryService, Depends(get_registry)]
+Deployments = Annotated[DeploymentService, Depends(get_deployments)]
 Actor = Annotated[str, Depends(get_actor)]

@@ -44,3 +44,40 @@ class AliasSet(Body):
 
 class Reason(Body):
     reason: str = Field(default="", max_length=1000)
+
+
+class RouteBody(Body):
+    ref: str = Field(max_length=300, description="A version (churn/3) or an alias (churn@champion).")
+    weight: float = Field(strict=True, description="Percent of the traffic; the routes add up to 100.")
+
+
+class BatchingBody(Body):
+    enabled: bool = Field(default=False, strict=True)
+    max_batch_size: int = Field(default=32, strict=True)
+    max_wait_ms: float = Field(default=5.0, strict=True)
+
+
+class DeploymentSpecBody(Body):
+    routes: list[RouteBody] = Field(max_length=100)
+    shadows: list[str] = Field(default_factory=list, max_length=100)
+    sticky_header: str | None = Field(default=None, max_length=64)
+    fallback: str | None = Field(default=None, max_length=300)
+    batching: BatchingBody = Field(default_factory=BatchingBody)
+    log_sample_rate: float = Field(default=1.0, strict=True)
+    description: str = Field(default="", max_length=5000)
+
+
+class DeploymentCreate(Body):
+    name: str = Field(max_length=63)
+    spec: DeploymentSpecBody
+    reason: str = Field(default="", max_length=1000)
+
+
+class DeploymentUpdate(Body):
+    spec: DeploymentSpecBody
+    reason: str = Field(default="", max_length=1000)
+
+
+class Promote(Body):
+    ref: str = Field(max_length=300)
+    reason: str = Field(default="", max_length=1000)

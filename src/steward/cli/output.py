@@ -55,8 +55,9 @@ EXIT_CODE_MEANINGS: dict[int, str] = {
     1: "Any other Steward error, e.g. the control plane cannot be reached.",
     2: "Usage error or invalid input: unknown option, malformed KEY=VALUE, bad model reference, "
     "version, alias, filter or time, missing or unreadable file, unknown file type.",
-    3: "Not found: no such model, version or alias.",
-    4: "Conflict: the model already exists, an alias cannot be rolled back, the port is in use.",
+    3: "Not found: no such model, version, alias or deployment, or a deployment ref that does not resolve.",
+    4: "Conflict: the model or deployment already exists, an alias or deployment cannot be rolled back, "
+    "the port is in use.",
     5: "Permission denied, or refused by a governance policy.",
     6: "Integrity: stored data does not match its recorded digest.",
     7: "A missing optional dependency; the message names the extra to install.",

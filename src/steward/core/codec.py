@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from steward.core.audit import AuditEvent
+from steward.core.deployment import Deployment, DeploymentSpec, ResolvedDeployment, ResolvedRoute
 from steward.core.errors import InvalidInputError
 from steward.core.lineage import Lineage
 from steward.core.registry import AliasEvent, ModelVersion, RegisteredModel, VersionDraft
@@ -175,4 +176,51 @@ def audit_from_dict(data: dict[str, Any]) -> AuditEvent:
         reason=data.get("reason", ""),
         seq=data.get("seq"),
         details=dict(data.get("details") or {}),
+    )
+
+
+def deployment_to_dict(deployment: Deployment) -> dict[str, Any]:
+    return {
+        "name": deployment.name,
+        "revision": deployment.revision,
+        "spec": deployment.spec.to_dict(),
+        "created_by": deployment.created_by,
+        "created_at": _time(deployment.created_at),
+        "reason": deployment.reason,
+    }
+
+
+def deployment_from_dict(data: dict[str, Any]) -> Deployment:
+    return Deployment(
+        name=data["name"],
+        revision=int(data["revision"]),
+        spec=DeploymentSpec.from_dict(data["spec"]),
+        created_by=data.get("created_by", ""),
+        created_at=_parse_time(data["created_at"]),
+        reason=data.get("reason", ""),
+    )
+
+
+def resolved_to_dict(resolved: ResolvedDeployment) -> dict[str, Any]:
+    """The deployment revision, and each route, shadow and fallback with the version it means now."""
+    return {
+        "deployment": deployment_to_dict(resolved.deployment),
+        "routes": [
+            {"ref": r.ref, "weight": r.weight, "version": version_to_dict(r.version)} for r in resolved.routes
+        ],
+        "shadows": [version_to_dict(v) for v in resolved.shadows],
+        "fallback": version_to_dict(resolved.fallback) if resolved.fallback else None,
+    }
+
+
+def resolved_from_dict(data: dict[str, Any]) -> ResolvedDeployment:
+    fallback = data.get("fallback")
+    return ResolvedDeployment(
+        deployment=deployment_from_dict(data["deployment"]),
+        routes=tuple(
+            ResolvedRoute(r["ref"], float(r["weight"]), version_from_dict(r["version"]))
+            for r in data["routes"]
+        ),
+        shadows=tuple(version_from_dict(v) for v in data.get("shadows") or ()),
+        fallback=version_from_dict(fallback) if fallback else None,
     )

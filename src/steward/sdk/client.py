@@ -21,6 +21,7 @@ from steward.core.registry import AliasEvent, ModelRef, ModelVersion, Registered
 from steward.core.search import Page
 from steward.core.signature import Signature
 from steward.ports import ArtifactStore
+from steward.sdk.deployments import DeploymentMethods, Deployments
 from steward.services.environment import git_commit, package_versions, python_version
 from steward.services.packaging import LoadedModel, load_version, package_model
 from steward.services.registry import LineageReport
@@ -81,13 +82,14 @@ class Registry(Protocol):
     ) -> Page[AuditEvent]: ...
 
 
-class Client:
-    """Register, find, load and label models.
+class Client(DeploymentMethods):
+    """Register, find, load, label and deploy models.
 
     >>> client = steward.Client()                       # embedded, ~/.steward
     >>> v = client.register(model, "churn", input_example=X[:5], metrics={"auc": 0.91})
     >>> client.set_alias("churn", "champion", v.version)
     >>> client.load("churn@champion").predict(X)
+    >>> client.create_deployment("churn-api", {"churn@champion": 90, f"churn/{v.version}": 10})
     """
 
     def __init__(
@@ -103,11 +105,12 @@ class Client:
         self.actor = self.settings.actor
         self._closers: list[Any] = []
         if self.settings.is_remote:
-            from steward.sdk.remote import RemoteRegistry
+            from steward.sdk.remote import RemoteDeployments, RemoteRegistry
 
             remote = RemoteRegistry(self.settings.uri, token=self.settings.token, actor=self.actor)
             self._registry: Registry = remote
             self._artifacts: ArtifactStore = remote.artifacts
+            self._deployments: Deployments = RemoteDeployments(remote.http)
             self._closers.append(remote)
         else:
             from steward.app import Steward
@@ -115,6 +118,7 @@ class Client:
             app = Steward.open(self.settings)
             self._registry = app.registry
             self._artifacts = app.artifacts
+            self._deployments = app.deployments
             self._closers.append(app)
 
     @property

@@ -17,9 +17,18 @@ from steward.core.audit import AuditEvent
 from steward.core.codec import (
     alias_event_from_dict,
     audit_from_dict,
+    deployment_from_dict,
     draft_to_dict,
     model_from_dict,
+    resolved_from_dict,
     version_from_dict,
+)
+from steward.core.deployment import (
+    Deployment,
+    DeploymentSpec,
+    ResolvedDeployment,
+    check_deployment_name,
+    check_revision,
 )
 from steward.core.errors import (
     IntegrityError,
@@ -327,3 +336,44 @@ class RemoteRegistry:
         if until:
             params["until"] = until.isoformat()
         return _page(self.http.json("GET", f"{API}/audit", params=params), audit_from_dict)
+
+
+class RemoteDeployments:
+    """The deployment service's methods, as HTTP calls (the actor travels in the client's header)."""
+
+    def __init__(self, http: _Http) -> None:
+        self.http = http
+
+    def _path(self, name: str, suffix: str = "") -> str:
+        return f"{API}/deployments/{quote(check_deployment_name(name), safe='')}{suffix}"
+
+    def create(self, name: str, spec: DeploymentSpec, *, actor: str, reason: str = "") -> Deployment:
+        body = {"name": check_deployment_name(name), "spec": spec.checked().to_dict(), "reason": reason}
+        return deployment_from_dict(self.http.json("POST", f"{API}/deployments", json=body))
+
+    def update(self, name: str, spec: DeploymentSpec, *, actor: str, reason: str = "") -> Deployment:
+        body = {"spec": spec.checked().to_dict(), "reason": reason}
+        return deployment_from_dict(self.http.json("PUT", self._path(name), json=body))
+
+    def get(self, name: str, revision: int | None = None) -> Deployment:
+        params = {} if revision is None else {"revision": check_revision(revision)}
+        return deployment_from_dict(self.http.json("GET", self._path(name), params=params))
+
+    def history(self, name: str) -> list[Deployment]:
+        data = self.http.json("GET", self._path(name, "/history"))
+        return [deployment_from_dict(item) for item in data["items"]]
+
+    def list(self) -> list[Deployment]:
+        data = self.http.json("GET", f"{API}/deployments")
+        return [deployment_from_dict(item) for item in data["items"]]
+
+    def rollback(self, name: str, *, actor: str, reason: str = "") -> Deployment:
+        data = self.http.json("POST", self._path(name, "/rollback"), json={"reason": reason})
+        return deployment_from_dict(data)
+
+    def promote(self, name: str, ref: str, *, actor: str, reason: str = "") -> Deployment:
+        data = self.http.json("POST", self._path(name, "/promote"), json={"ref": ref, "reason": reason})
+        return deployment_from_dict(data)
+
+    def resolve(self, name: str) -> ResolvedDeployment:
+        return resolved_from_dict(self.http.json("GET", self._path(name, "/resolved")))

@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import json
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,7 @@ from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from steward.core.errors import InvalidInputError, StewardError, require_extra
+from steward.core.errors import ConflictError, InvalidInputError, StewardError, require_extra
 
 #: Execution option that makes a transaction a write transaction.
 WRITE_OPTION = "steward_write"
@@ -129,3 +131,18 @@ def is_unique_violation(error: sa.exc.IntegrityError) -> bool:
             "SQLITE_CONSTRAINT_PRIMARYKEY",
         )
     return getattr(orig, "sqlstate", None) == "23505"
+
+
+@contextmanager
+def unique_or_conflict(connection: Connection, message: str) -> Iterator[None]:
+    """Turn a unique violation inside the block into ConflictError(*message*).
+
+    A savepoint keeps the transaction usable afterwards on PostgreSQL too.
+    """
+    try:
+        with connection.begin_nested():
+            yield
+    except sa.exc.IntegrityError as exc:
+        if is_unique_violation(exc):
+            raise ConflictError(message) from None
+        raise

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -23,7 +21,7 @@ from steward.core.registry import (
 )
 from steward.core.search import Node, OrderKey
 from steward.store import aliases as alias_ops
-from steward.store.engine import is_unique_violation
+from steward.store.engine import unique_or_conflict
 from steward.store.rows import (
     as_utc,
     check_text,
@@ -48,21 +46,6 @@ from steward.store.schema import (
 from steward.store.search import search_models_query, search_versions_query
 
 mv, rm = model_versions, registered_models
-
-
-@contextmanager
-def _unique(connection: Connection, message: str) -> Iterator[None]:
-    """Turn a unique violation inside the block into ConflictError(*message*).
-
-    A savepoint keeps the transaction usable afterwards on PostgreSQL too.
-    """
-    try:
-        with connection.begin_nested():
-            yield
-    except sa.exc.IntegrityError as exc:
-        if is_unique_violation(exc):
-            raise ConflictError(message) from None
-        raise
 
 
 def _description(text: str) -> str:
@@ -96,7 +79,7 @@ class SqlModelRepository:
             "created_at": at,
             "updated_at": at,
         }
-        with _unique(self._connection, f"Model {name!r} already exists."):
+        with unique_or_conflict(self._connection, f"Model {name!r} already exists."):
             model_id = self._connection.execute(sa.insert(rm).values(values).returning(rm.c.id)).scalar_one()
         self._insert_tags(model_id, tags)
         return RegisteredModel(name, description, owner, tags, at, at, 0, {})
@@ -177,7 +160,7 @@ class SqlModelRepository:
         }
         if not isinstance(row["flavor_options"], dict):
             raise InvalidInputError("Flavor options must be a JSON object.")
-        with _unique(self._connection, f"Model {draft.model!r} already has version {version}."):
+        with unique_or_conflict(self._connection, f"Model {draft.model!r} already has version {version}."):
             vid = self._connection.execute(sa.insert(mv).values(row).returning(mv.c.id)).scalar_one()
         for table, values in (
             (version_tags, draft.tags),

@@ -187,3 +187,26 @@ audit_events = sa.Table(
     sa.Column("details", _json(), nullable=False),
     sqlite_autoincrement=True,
 )
+
+deployments = sa.Table(
+    "deployments",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", text(63), nullable=False, unique=True),
+    sa.Column("current_revision", sa.Integer, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+deployment_revisions = sa.Table(
+    "deployment_revisions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("deployment_id", sa.ForeignKey("deployments.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("spec", _json(), nullable=False),
+    sa.Column("created_by", text(), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("reason", text(), nullable=False),
+    sa.UniqueConstraint("deployment_id", "revision"),
+)

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Connection, Engine
 
-from steward.ports import AuditLog, ModelRepository
+from steward.ports import AuditLog, DeploymentRepository, ModelRepository
 from steward.store.audit import SqlAuditLog
+from steward.store.deployments import SqlDeploymentRepository
 from steward.store.engine import WRITE_OPTION, create_engine, normalise_url
 from steward.store.migrate import upgrade
 from steward.store.models import SqlModelRepository
@@ -26,11 +27,13 @@ class SqlTransaction:
 
     models: ModelRepository
     audit: AuditLog
+    deployments: DeploymentRepository
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self.models = SqlModelRepository(connection)
         self.audit = SqlAuditLog(connection)
+        self.deployments = SqlDeploymentRepository(connection)
 
 
 class SqlStore:

@@ -1,0 +1,192 @@
+"""The deployment use cases: declare, change, roll back, promote and resolve deployments.
+
+Every change writes a new revision and its audit event in one transaction,
+after checking the spec and that every ref it names resolves now. A change
+that would leave the spec as it is writes nothing and returns the current
+revision. :meth:`DeploymentService.resolve` is what the data plane reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from steward.core.audit import AuditEvent
+from steward.core.deployment import (
+    Deployment,
+    DeploymentSpec,
+    ResolvedDeployment,
+    ResolvedRoute,
+    Route,
+    check_deployment_name,
+    check_revision,
+)
+from steward.core.errors import ConflictError, InvalidInputError, NotFoundError
+from steward.core.registry import ModelRef, ModelVersion
+from steward.ports import Store, Transaction
+from steward.services.registry import Clock, utcnow
+
+REASON_MAX = 1000
+
+#: A change: the new spec from the current revision, inside the write transaction.
+Change = Callable[[Deployment, Transaction], DeploymentSpec]
+
+
+class DeploymentService:
+    """Deployments: every change a checked, audited revision; ``resolve`` for the data plane."""
+
+    def __init__(self, store: Store, clock: Clock = utcnow) -> None:
+        self.store = store
+        self.clock = clock
+
+    # -- changes --------------------------------------------------------------
+
+    def create(self, name: str, spec: DeploymentSpec, *, actor: str, reason: str = "") -> Deployment:
+        """Revision 1 of a new deployment; ConflictError if the name is taken."""
+        check_deployment_name(name)
+        spec = _checked(spec)
+        _check_reason(reason)
+        with self.store.write() as tx:
+            _resolve_all(tx, spec)
+            at = self.clock()
+            created = tx.deployments.create(name, spec, actor=actor, at=at, reason=reason)
+            tx.audit.append(_event("deployment.create", created, None, reason))
+            return created
+
+    def update(self, name: str, spec: DeploymentSpec, *, actor: str, reason: str = "") -> Deployment:
+        """Replace the spec: a new revision."""
+        spec = _checked(spec)
+        return self._change(name, "deployment.update", actor, reason, lambda current, tx: spec)
+
+    def set_weights(self, name: str, routes: Sequence[Route], *, actor: str, reason: str = "") -> Deployment:
+        """New routes and weights; shadows, fallback, batching and the rest stay as they are."""
+        new_routes = tuple(routes)
+        if not all(isinstance(r, Route) for r in new_routes):
+            raise InvalidInputError("Routes must be Route values, e.g. Route('churn@champion', 100).")
+        return self._change(
+            name,
+            "deployment.update",
+            actor,
+            reason,
+            lambda current, tx: replace(current.spec, routes=new_routes),
+        )
+
+    def rollback(self, name: str, *, actor: str, reason: str = "") -> Deployment:
+        """A new revision whose spec is the one before the current revision."""
+
+        def previous(current: Deployment, tx: Transaction) -> DeploymentSpec:
+            if current.revision < 2:
+                raise ConflictError(
+                    f"Deployment {name!r} is at revision 1: there is no earlier revision to roll back "
+                    "to. Change it with `steward deploy update` instead."
+                )
+            return tx.deployments.get(name, current.revision - 1).spec
+
+        return self._change(name, "deployment.rollback", actor, reason or "rollback", previous)
+
+    def promote(self, name: str, ref: str, *, actor: str, reason: str = "") -> Deployment:
+        """All traffic to the route *ref* (e.g. the canary); the other routes are dropped."""
+        if not isinstance(ref, str):
+            raise InvalidInputError("The ref to promote is text, e.g. churn/7 or churn@challenger.")
+        return self._change(
+            name, "deployment.promote", actor, reason, lambda current, tx: current.spec.promoted(ref)
+        )
+
+    def _change(self, name: str, action: str, actor: str, reason: str, make: Change) -> Deployment:
+        check_deployment_name(name)
+        _check_reason(reason)
+        with self.store.write() as tx:
+            current = tx.deployments.get(name, lock=True)
+            spec = _checked(make(current, tx))
+            if spec == current.spec:
+                return current
+            _resolve_all(tx, spec)
+            at = self.clock()
+            changed = tx.deployments.append_revision(name, spec, actor=actor, at=at, reason=reason)
+            tx.audit.append(_event(action, changed, current, reason))
+            return changed
+
+    # -- reads ----------------------------------------------------------------
+
+    def get(self, name: str, revision: int | None = None) -> Deployment:
+        """The current revision, or revision *revision*."""
+        check_deployment_name(name)
+        number = None if revision is None else check_revision(revision)
+        with self.store.read() as tx:
+            return tx.deployments.get(name, number)
+
+    def history(self, name: str) -> list[Deployment]:
+        """Every revision, oldest first."""
+        check_deployment_name(name)
+        with self.store.read() as tx:
+            return tx.deployments.history(name)
+
+    def list(self) -> list[Deployment]:
+        """The current revision of every deployment, by name."""
+        with self.store.read() as tx:
+            return tx.deployments.list()
+
+    def resolve(self, name: str) -> ResolvedDeployment:
+        """The current revision with every ref resolved to the version it means now (one snapshot)."""
+        check_deployment_name(name)
+        with self.store.read() as tx:
+            deployment = tx.deployments.get(name)
+            spec = deployment.spec
+            routes = tuple(ResolvedRoute(r.ref, r.weight, _version(tx, r.ref, "Route")) for r in spec.routes)
+            shadows = tuple(_version(tx, ref, "Shadow") for ref in spec.shadows)
+            fallback = _version(tx, spec.fallback, "Fallback") if spec.fallback else None
+        return ResolvedDeployment(deployment, routes, shadows, fallback)
+
+
+def _checked(spec: DeploymentSpec) -> DeploymentSpec:
+    if not isinstance(spec, DeploymentSpec):
+        raise InvalidInputError(f"A deployment spec must be a DeploymentSpec, got {type(spec).__name__}.")
+    return spec.checked()
+
+
+def _resolve_all(tx: Transaction, spec: DeploymentSpec) -> None:
+    """NotFoundError naming the first ref of *spec* that does not resolve now."""
+    for route in spec.routes:
+        _version(tx, route.ref, "Route")
+    for ref in spec.shadows:
+        _version(tx, ref, "Shadow")
+    if spec.fallback:
+        _version(tx, spec.fallback, "Fallback")
+
+
+def _version(tx: Transaction, ref: str, role: str) -> ModelVersion:
+    """The version *ref* (``churn/3`` or ``churn@champion``) means now."""
+    parsed = ModelRef.parse(ref)
+    try:
+        number = parsed.version
+        if parsed.alias is not None:
+            number = tx.models.get_alias(parsed.model, parsed.alias)
+            if number is None:
+                raise NotFoundError(f"Model {parsed.model!r} has no alias {parsed.alias!r}.")
+        if number is None:
+            raise InvalidInputError(f"{role} {ref} must name a version or an alias.")
+        return tx.models.get_version(parsed.model, number)
+    except NotFoundError as exc:
+        raise NotFoundError(f"{role} {ref} does not resolve: {exc.message}") from None
+
+
+def _event(action: str, after: Deployment, before: Deployment | None, reason: str) -> AuditEvent:
+    details = {"revision": after.revision}
+    if before is not None:
+        details["previous_revision"] = before.revision
+    return AuditEvent(
+        action=action,
+        target_type="deployment",
+        target=after.name,
+        actor=after.created_by,
+        at=after.created_at,
+        before=before.spec.to_dict() if before is not None else None,
+        after=after.spec.to_dict(),
+        reason=reason,
+        details=details,
+    )
+
+
+def _check_reason(text: str) -> None:
+    if not isinstance(text, str) or len(text) > REASON_MAX:
+        raise InvalidInputError(f"A reason is text of at most {REASON_MAX} characters.")
