@@ -6,6 +6,7 @@ change itself, so there is no change without its record.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -174,7 +175,8 @@ class RegistryService:
             try:
                 number = tx.models.allocate_version(draft.model, at)
             except NotFoundError:  # first version: the model comes into being with it
-                self._create_model(tx, draft.model, actor, "", actor, {})
+                with contextlib.suppress(ConflictError):  # a concurrent first registration made it
+                    self._create_model(tx, draft.model, actor, "", actor, {})
                 number = tx.models.allocate_version(draft.model, at)
             version = tx.models.insert_version(draft, version=number, created_by=actor, at=at)
             tx.audit.append(
