@@ -1,0 +1,83 @@
+"""``steward serve``: run the inference server (data plane) for one deployment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from steward.cli.options import globals_of
+from steward.cli.output import console, note
+from steward.cli.server import HostOption, base_url, check_port_free, is_loopback
+from steward.core.errors import InvalidInputError
+
+
+def serve(
+    ctx: typer.Context,
+    deployment: Annotated[str, typer.Argument(metavar="DEPLOYMENT", help="The deployment to serve.")],
+    *,
+    host: HostOption = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option("--port", min=1, max=65535, metavar="PORT", help="TCP port to listen on.")
+    ] = 8000,
+    uri: Annotated[
+        str | None,
+        typer.Option(
+            "--uri", metavar="URI", help="Database the deployment is read from; overrides steward --uri."
+        ),
+    ] = None,
+    payload_log: Annotated[
+        Path | None,
+        typer.Option(
+            "--payload-log",
+            metavar="DIR",
+            help="Folder for the Parquet payload log. Default: $STEWARD_HOME/payloads.",
+            show_default=False,
+        ),
+    ] = None,
+    no_payload_log: Annotated[
+        bool, typer.Option("--no-payload-log", help="Do not log requests and predictions.")
+    ] = False,
+    max_body_mb: Annotated[
+        float, typer.Option("--max-body-mb", min=0.001, metavar="MB", help="Largest request body accepted.")
+    ] = 16.0,
+) -> None:
+    """Serve a deployment: Open Inference Protocol v2 at /v2, MLflow scoring at /invocations, /metrics."""
+    settings = globals_of(ctx).settings(uri)
+    if settings.is_remote:
+        raise InvalidInputError(
+            "steward serve reads the deployment from the database: pass --uri sqlite:///… or postgresql://…."
+        )
+    check_port_free(host, port)
+    from steward.app import Steward
+    from steward.serving.app import Limits
+    from steward.serving.server import create_app, run
+
+    folder = None if no_payload_log else (payload_log or settings.home / "payloads")
+    with Steward.open(settings) as steward:
+        resolved = steward.deployments.resolve(deployment)  # fails now, clearly, if it does not exist
+        limits = Limits(max_body=int(max_body_mb * 1024 * 1024))
+        app = create_app(steward, deployment, payload_log=folder, limits=limits)
+        _banner(deployment, [f"{r.version.ref} ({r.weight:g}%)" for r in resolved.routes], host, port, folder)
+        run(app, host, port)
+    note("Stopped.")
+
+
+def _banner(deployment: str, routes: list[str], host: str, port: int, folder: Path | None) -> None:
+    url = base_url(host, port)
+    out = console()
+    out.print(f"[bold]Steward inference server[/bold] for {deployment}", markup=True, highlight=False)
+    for line in (
+        f"  Serving:          {', '.join(routes)}",
+        f"  Open Inference:   POST {url}/v2/models/{deployment}/infer",
+        f"  MLflow scoring:   POST {url}/invocations",
+        f"  Ready:            {url}/v2/health/ready     Metrics: {url}/metrics",
+        f"  Payload log:      {folder if folder is not None else 'off'}",
+        "  Press Ctrl+C to stop.",
+    ):
+        out.print(line, markup=False, highlight=False, soft_wrap=True)
+    if not is_loopback(host):
+        note(
+            f"Warning: listening on {host}: there is no sign-in yet; anyone reaching port {port} can call it."
+        )

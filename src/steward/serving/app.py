@@ -1,0 +1,394 @@
+"""The inference server: a plain ASGI app for one deployment.
+
+Routes (``{name}`` is the deployment's name; ``/versions/{v}`` pins a version
+number the deployment serves)::
+
+    GET  /v2                                    server metadata
+    GET  /v2/health/live | /v2/health/ready     liveness, readiness (models loaded and warmed)
+    GET  /v2/models/{name}[/versions/{v}]       model metadata (inputs and outputs from the signature)
+    GET  /v2/models/{name}[/versions/{v}]/ready
+    POST /v2/models/{name}[/versions/{v}]/infer Open Inference Protocol v2 (JSON)
+    POST /invocations                           MLflow scoring (JSON or CSV)
+    GET  /ping | /health | /version             MLflow-style health and version
+    GET  /metrics                               Prometheus text format
+
+Every answer to a prediction names the version that answered, in the
+``Steward-Model-Version`` header and the body's ``model_version``. Errors are
+``{"error": "…"}``: 400 bad input, 404 unknown model or version, 405, 413 body
+too large, 415, 500 only when the model's own code raised, 503 not ready.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from steward.core.errors import InvalidInputError, NotFoundError, StewardError
+from steward.core.signature import Signature
+from steward.core.version import VERSION
+from steward.serving import mlflow_format, oip
+from steward.serving.errors import (
+    MethodNotAllowedError,
+    ModelFailedError,
+    NotReadyError,
+    UnsupportedMediaTypeError,
+    status_for,
+)
+from steward.serving.http import (
+    DEFAULT_MAX_BODY,
+    Disconnected,
+    Receive,
+    RequestHeaders,
+    Scope,
+    Send,
+    dumps,
+    error_body,
+    loads,
+    read_body,
+    read_headers,
+    respond,
+)
+from steward.serving.metrics import CONTENT_TYPE as METRICS_TYPE
+from steward.serving.payload_log import PayloadLog, PayloadRecord
+from steward.serving.routing import RoutingTable, Served
+from steward.serving.runtime import Runtime
+from steward.serving.validation import DEFAULT_MAX_ROWS, Batch, columns_batch, tensors_batch, unchecked_batch
+
+log = logging.getLogger("steward.serving")
+
+VERSION_HEADER = b"steward-model-version"
+NO_SIGNATURE = Signature(inputs=())
+CSV_TYPES = (b"text/csv", b"application/csv")
+JSON_TYPES = (b"", b"application/json", b"application/x-json", b"text/json")
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_body: int = DEFAULT_MAX_BODY
+    max_rows: int = DEFAULT_MAX_ROWS
+    #: Requests of up to this many rows are predicted on the event loop; larger ones in a thread.
+    inline_rows: int = 256
+
+
+class ServingApp:
+    """ASGI callable serving one deployment through a :class:`~steward.serving.runtime.Runtime`."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        payload_log: PayloadLog | None = None,
+        limits: Limits | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.runtime = runtime
+        self.name = runtime.deployment
+        self.metrics = runtime.metrics
+        self.payload_log = payload_log
+        self.limits = limits or Limits()
+        self.rng = rng or random.Random()
+        self._executor: ThreadPoolExecutor | None = None
+        if payload_log is not None:
+            self.metrics.track_queue(payload_log.depth)
+
+    # -- lifecycle -------------------------------------------------------------
+
+    async def startup(self) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="steward-predict")
+        if self.payload_log is not None:
+            self.payload_log.start()
+        self.runtime.start()
+
+    async def shutdown(self) -> None:
+        await self.runtime.stop()
+        if self.payload_log is not None:
+            await asyncio.to_thread(self.payload_log.close)
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._http(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await self.startup()
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    # -- dispatch --------------------------------------------------------------
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope["path"]
+        method: str = scope["method"]
+        try:
+            if path.startswith("/v2/models/"):
+                await self._models(scope, receive, send, method, path[len("/v2/models/") :].split("/"))
+            elif path == "/invocations":
+                _allow(method, "POST")
+                await self._infer(scope, receive, send, "mlflow", None, None)
+            else:
+                await self._simple(send, method, path)
+        except StewardError as exc:
+            extra = []
+            if isinstance(exc, MethodNotAllowedError):
+                extra.append((b"allow", ", ".join(exc.allow).encode()))
+            await respond(send, status_for(exc), error_body(exc.message), extra=extra)
+
+    async def _models(
+        self, scope: Scope, receive: Receive, send: Send, method: str, parts: list[str]
+    ) -> None:
+        name, rest = parts[0], parts[1:]
+        pinned = None
+        if len(rest) >= 2 and rest[0] == "versions" and rest[1]:
+            pinned, rest = rest[1], rest[2:]
+        if rest == ["infer"]:
+            _allow(method, "POST")
+            await self._infer(scope, receive, send, "oip", name, pinned)
+            return
+        if rest not in ([], ["ready"]):
+            raise NotFoundError(f"No such endpoint: {method} {scope['path']}.")
+        _allow(method, "GET")
+        self._check_name(name)
+        table = self.runtime.table
+        if rest == ["ready"]:
+            ready = table is not None and (pinned is None or table.pinned(pinned) is not None)
+            await respond(send, 200 if ready else 503, dumps({"name": name, "ready": ready}))
+            return
+        if table is None:
+            raise self._not_ready()
+        route = table.pinned(pinned) if pinned is not None else table.routes[0]
+        meta = oip.model_metadata(
+            name, table.versions, route.version.flavor, route.signature, route.has_proba
+        )
+        await respond(send, 200, dumps(meta), extra=[(VERSION_HEADER, route.label_bytes)])
+
+    async def _simple(self, send: Send, method: str, path: str) -> None:
+        if path == "/metrics":
+            _allow(method, "GET")
+            await respond(send, 200, self.metrics.render(), content_type=METRICS_TYPE.encode())
+            return
+        table = self.runtime.table
+        body: dict[str, Any]
+        if path == "/v2/health/live":
+            _allow(method, "GET")
+            body = {"live": True}
+        elif path in ("/v2/health/ready", "/ping", "/health"):
+            _allow(method, "GET")
+            if table is None:
+                await respond(send, 503, dumps({"ready": False, "error": self._not_ready().message}))
+                return
+            body = {"ready": True}
+        elif path in ("/v2", "/v2/"):
+            _allow(method, "GET")
+            body = {"name": "steward", "version": VERSION, "extensions": []}
+        elif path == "/version":
+            _allow(method, "GET")
+            served = [r.label for r in table.routes] if table else []
+            body = {"steward": VERSION, "deployment": self.name, "model_versions": served}
+        else:
+            raise NotFoundError(f"No such endpoint: {method} {path}. See /v2 and /invocations.")
+        await respond(send, 200, dumps(body))
+
+    def _check_name(self, name: str) -> None:
+        if name != self.name:
+            raise NotFoundError(f"Model {name!r} is not served here; this server serves {self.name!r}.")
+
+    def _not_ready(self) -> NotReadyError:
+        why = f" (last error: {self.runtime.last_error})" if self.runtime.last_error else ""
+        return NotReadyError(f"Deployment {self.name!r} is not ready: its models are loading{why}.")
+
+    # -- predictions -----------------------------------------------------------
+
+    async def _infer(
+        self, scope: Scope, receive: Receive, send: Send, protocol: str, name: str | None, pinned: str | None
+    ) -> None:
+        started = time.perf_counter()
+        table = self.runtime.table  # this request keeps this table to the end, whatever swaps
+        route: Served | None = None
+        batch: Batch | None = None
+        outputs: dict[str, Any] | None = None
+        request_id: str | None = None
+        error: str | None = None
+        self.metrics.in_flight.inc()
+        try:
+            try:
+                if name is not None:
+                    self._check_name(name)
+                if table is None:
+                    raise self._not_ready()
+                headers = read_headers(scope, table.sticky_header)
+                request_id = headers.request_id
+                if headers.binary_extension:
+                    raise InvalidInputError(
+                        "The binary tensor extension (Inference-Header-Content-Length) is not supported "
+                        "yet: send JSON."
+                    )
+                body = await read_body(receive, headers, self.limits.max_body)
+                route = _choose(table, pinned, headers, self.rng)
+                if protocol == "oip":
+                    batch, wanted, given_id = self._decode_oip(body, headers, route)
+                    request_id = given_id or request_id
+                else:
+                    batch, wanted = self._decode_mlflow(body, headers, route), ["predict"]
+                outputs = await self._predict(route, batch, wanted)
+                request_id = request_id or uuid.uuid4().hex
+                status = 200
+                if protocol == "oip":
+                    answer = {
+                        "model_name": self.name,
+                        "model_version": route.label,
+                        "id": request_id,
+                        "outputs": [oip.output(k, v) for k, v in outputs.items()],
+                    }
+                else:
+                    answer = {
+                        "predictions": mlflow_format.predictions(outputs["predict"]),
+                        "model_version": route.label,
+                    }
+                payload = dumps(answer)
+            except StewardError as exc:
+                status, error, outputs = status_for(exc), exc.message, None
+                if isinstance(exc, ModelFailedError) and route is not None:
+                    self.metrics.model_error(route.label)
+                payload = error_body(error)
+            except (Disconnected, asyncio.CancelledError):
+                raise
+            except Exception as exc:  # a bug of ours: answer 500 and keep the worker serving
+                log.exception("internal error answering %s", scope["path"])
+                status, error, outputs = 500, f"internal error: {type(exc).__name__}", None
+                payload = error_body(error)
+            extra = [(VERSION_HEADER, route.label_bytes)] if route is not None else []
+            request_id = request_id or uuid.uuid4().hex
+            extra.append((b"x-request-id", request_id.encode("latin-1", "replace")))
+            elapsed = time.perf_counter() - started
+            self._record(table, route, protocol, status, elapsed, request_id, batch, outputs, error)
+            await respond(send, status, payload, extra=extra)
+        except Disconnected:
+            return  # nobody to answer; nothing was predicted
+        finally:
+            self.metrics.in_flight.dec()
+
+    def _decode_oip(
+        self, body: bytes, headers: RequestHeaders, route: Served
+    ) -> tuple[Batch, list[str], str | None]:
+        if headers.content_type not in JSON_TYPES:
+            shown = headers.content_type.decode("latin-1")
+            raise UnsupportedMediaTypeError(f"Content-Type {shown!r} is not supported: use JSON.")
+        inputs, requested, request_id = oip.parse_request(loads(body))
+        signature = route.signature
+        if signature is not None and signature.kind == "tensor":
+            batch = tensors_batch(oip.tensors_of(inputs), signature, self.limits.max_rows)
+        elif signature is not None:
+            batch = columns_batch(oip.columns_of(inputs), signature, self.limits.max_rows)
+        else:
+            batch = unchecked_batch(oip.columns_of(inputs), self.limits.max_rows)
+        if requested is None:
+            wanted = ["predict", "predict_proba"] if route.has_proba else ["predict"]
+        else:
+            wanted = requested
+            if "predict_proba" in wanted and not route.has_proba:
+                raise InvalidInputError(
+                    f"Version {route.label} has no predict_proba; ask for the predict output."
+                )
+        return batch, wanted, request_id
+
+    def _decode_mlflow(self, body: bytes, headers: RequestHeaders, route: Served) -> Batch:
+        signature = route.signature
+        if headers.content_type in CSV_TYPES:
+            if not body.strip():
+                raise InvalidInputError("The CSV body is empty: send a header row and at least one row.")
+            data = mlflow_format.parse_csv(body, signature or NO_SIGNATURE)
+        elif headers.content_type in JSON_TYPES:
+            data = mlflow_format.parse_json(loads(body), signature or NO_SIGNATURE)
+        else:
+            shown = headers.content_type.decode("latin-1")
+            raise UnsupportedMediaTypeError(
+                f"Content-Type {shown!r} is not supported: send application/json or text/csv."
+            )
+        if signature is None:
+            return unchecked_batch(data, self.limits.max_rows)
+        if signature.kind == "tensor":
+            return tensors_batch(data, signature, self.limits.max_rows)
+        return columns_batch(data, signature, self.limits.max_rows)
+
+    async def _predict(self, route: Served, batch: Batch, wanted: list[str]) -> dict[str, Any]:
+        if batch.rows <= self.limits.inline_rows or self._executor is None:
+            return _call_model(route, batch, wanted)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, _call_model, route, batch, wanted)
+
+    def _record(
+        self,
+        table: RoutingTable | None,
+        route: Served | None,
+        protocol: str,
+        status: int,
+        elapsed: float,
+        request_id: str,
+        batch: Batch | None,
+        outputs: dict[str, Any] | None,
+        error: str | None,
+    ) -> None:
+        label = route.label if route is not None else ""
+        self.metrics.observe(label, protocol, status, elapsed)
+        if self.payload_log is None:
+            return
+        rate = table.log_sample_rate if table is not None else 1.0
+        if rate < 1.0 and self.rng.random() >= rate:
+            return
+        self.payload_log.submit(
+            PayloadRecord(
+                request_id=request_id,
+                time=datetime.now(UTC),
+                deployment=self.name,
+                version=route.label if route is not None else None,
+                protocol=protocol,
+                status=status,
+                latency_ms=elapsed * 1000.0,
+                rows=batch.rows if batch is not None else 0,
+                inputs=batch.columns if batch is not None and outputs is not None else None,
+                outputs=outputs,
+                error=error,
+            )
+        )
+
+
+def _allow(method: str, allowed: str) -> None:
+    if method != allowed:
+        raise MethodNotAllowedError(f"Method {method} is not allowed here; use {allowed}.", (allowed,))
+
+
+def _choose(table: RoutingTable, pinned: str | None, headers: RequestHeaders, rng: random.Random) -> Served:
+    if pinned is not None:
+        return table.pinned(pinned)
+    if headers.sticky is not None:
+        return table.sticky(headers.sticky)
+    return table.pick(rng.random())
+
+
+def _call_model(route: Served, batch: Batch, wanted: list[str]) -> dict[str, Any]:
+    model: Any = route.model
+    out: dict[str, Any] = {}
+    try:
+        for name in wanted:
+            out[name] = model.predict(batch.data) if name == "predict" else model.predict_proba(batch.data)
+    except Exception as exc:  # the model's own code raised: a 500 that names it, counted per version
+        log.exception("model %s failed", route.label)
+        raise ModelFailedError(f"model failed: {type(exc).__name__}: {exc}") from exc
+    return out

@@ -1,0 +1,91 @@
+"""Prometheus metrics of one server, in its own ``CollectorRegistry`` (never the global one)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class ServingMetrics:
+    """Request counts and latencies, in-flight requests, swaps, model and payload-log health."""
+
+    def __init__(self, deployment: str) -> None:
+        self.deployment = deployment
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self._requests = Counter(
+            "steward_requests",
+            "Inference requests answered, by the version that answered, protocol and HTTP status.",
+            ["deployment", "version", "protocol", "status"],
+            registry=r,
+        )
+        self._latency = Histogram(
+            "steward_request_latency_seconds",
+            "Time from request start to response, by protocol.",
+            ["deployment", "protocol"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.in_flight = Gauge(
+            "steward_in_flight_requests", "Inference requests being answered now.", ["deployment"], registry=r
+        ).labels(deployment)
+        self.swaps = Counter(
+            "steward_model_swaps",
+            "Routing tables swapped in after a deployment change.",
+            ["deployment"],
+            registry=r,
+        ).labels(deployment)
+        self.load_failures = Counter(
+            "steward_model_load_failures",
+            "Versions that failed to load or a swap that was refused; the old table kept serving.",
+            ["deployment"],
+            registry=r,
+        ).labels(deployment)
+        self._model_errors = Counter(
+            "steward_model_errors",
+            "Exceptions raised by a model's own predict (answered with 500).",
+            ["deployment", "version"],
+            registry=r,
+        )
+        self._queue_depth = Gauge(
+            "steward_payload_log_queue_depth",
+            "Payload records waiting to be written.",
+            ["deployment"],
+            registry=r,
+        ).labels(deployment)
+        self.payload_dropped = Counter(
+            "steward_payload_log_dropped",
+            "Payload records dropped because the queue was full or the write failed.",
+            ["deployment"],
+            registry=r,
+        ).labels(deployment)
+        self._children: dict[tuple[str, str, int], Counter] = {}
+        self._latency_children: dict[str, Histogram] = {}
+
+    def observe(self, version: str, protocol: str, status: int, seconds: float) -> None:
+        """Count one answered request and its latency (label children are cached)."""
+        key = (version, protocol, status)
+        child = self._children.get(key)
+        if child is None:
+            child = self._requests.labels(self.deployment, version, protocol, str(status))
+            self._children[key] = child
+        child.inc()
+        latency = self._latency_children.get(protocol)
+        if latency is None:
+            latency = self._latency.labels(self.deployment, protocol)
+            self._latency_children[protocol] = latency
+        latency.observe(seconds)
+
+    def model_error(self, version: str) -> None:
+        self._model_errors.labels(self.deployment, version).inc()
+
+    def track_queue(self, depth: Callable[[], float]) -> None:
+        self._queue_depth.set_function(depth)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
