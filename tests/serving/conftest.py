@@ -125,6 +125,7 @@ class StaticResolver:
         self.resolved = ResolvedDeployment(
             deployment,
             tuple(ResolvedRoute(ref, w, self.registry.version(ref)) for ref, w in routes.items()),
+            shadows=tuple(self.registry.version(ref) for ref in declared.shadows),
             fallback=self.registry.version(fallback) if fallback else None,
         )
 

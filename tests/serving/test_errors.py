@@ -12,7 +12,7 @@ from steward.core.errors import ERROR_CLASSES
 from steward.serving import errors
 from steward.serving.app import Limits, ServingApp
 from tests.serving.conftest import Registry, StaticResolver, build_app
-from tests.serving.requests import oip_columns, split
+from tests.serving.requests import oip_binary, oip_columns, split
 
 pytestmark = pytest.mark.anyio
 Served = tuple[ServingApp, StaticResolver, httpx.AsyncClient]
@@ -45,6 +45,14 @@ NO_ROWS = json.dumps(
                 for n, d in (("tenure", "INT64"), ("charges", "FP64"), ("plan", "BYTES"))]}
 ).encode()  # fmt: skip
 BAD_OUTPUT = json.dumps({**oip_columns(1), "outputs": [{"name": "x"}]}).encode()
+HEADER_LENGTH = "inference-header-content-length"
+NO_BINARY_PART = json.dumps(
+    {
+        "inputs": [
+            {"name": "tenure", "shape": [2], "datatype": "INT64", "parameters": {"binary_data_size": 16}}
+        ]
+    }
+).encode()
 TWO_KEYS = json.dumps({**split([[1, 2.0, "a"]]), "instances": []}).encode()
 
 #: (id, method, path, body, headers, status, words the message must contain)
@@ -70,8 +78,29 @@ CASES: list[tuple[str, str, str, bytes, dict[str, str], int, str]] = [
     ("malformed JSON", "POST", INFER, b"{inputs: ]", {}, 400, "not valid JSON"),
     ("truncated JSON", "POST", INFER, _oip()[:-20], {}, 400, "not valid JSON"),
     ("unknown output", "POST", INFER, BAD_OUTPUT, {}, 400, "Unknown output"),
-    ("binary tensor extension", "POST", INFER, _oip(), {"inference-header-content-length": "10"}, 400,
-     "not supported yet"),
+    ("binary: header longer than the body", "POST", INFER, _oip(), {HEADER_LENGTH: "9999"}, 400,
+     "the request is truncated"),
+    ("binary: header length not a number", "POST", INFER, _oip(), {HEADER_LENGTH: "x"}, 400,
+     "Inference-Header-Content-Length must be"),
+    ("binary: header cut inside the JSON", "POST", INFER, _oip(), {HEADER_LENGTH: "10"}, 400,
+     "not valid JSON"),
+    ("binary: body cut short", "POST", INFER, oip_binary()[0][:-3], oip_binary()[1], 400,
+     "the request is truncated"),
+    ("binary: bytes after the last input", "POST", INFER, oip_binary()[0] + b"xx", oip_binary()[1], 400,
+     "2 bytes of binary data after its last binary input"),
+    ("binary: size does not fit shape and dtype", "POST", INFER,
+     *oip_binary(tenure={"raw": b"\x00" * 12}), 400,
+     "shape [2] of INT64 is 16 bytes, but binary_data_size is 12"),
+    ("binary: BYTES length past the end", "POST", INFER,
+     *oip_binary(plan={"raw": b"\xff\x00\x00\x00abc"}), 400, "past the end"),
+    ("binary: too few BYTES elements", "POST", INFER,
+     *oip_binary(plan={"raw": b"\x03\x00\x00\x00abc"}), 400, "needs 2 BYTES elements"),
+    ("binary: unknown datatype", "POST", INFER, *oip_binary(charges={"datatype": "BF16"}), 400,
+     "datatype 'BF16'"),
+    ("binary: data and binary_data_size", "POST", INFER, *oip_binary(tenure={"data": [1, 2]}), 400,
+     "has both"),
+    ("binary: binary_data_size without the header", "POST", INFER, NO_BINARY_PART, {}, 400, "no binary part"),
+    ("binary: on /invocations", "POST", "/invocations", *oip_binary(), 400, "is for /v2"),
     ("unsupported content type", "POST", INFER, _oip(), {"content-type": "application/xml"}, 415,
      "not supported"),
     ("unknown model", "POST", "/v2/models/fraud/infer", _oip(), {}, 404, "'fraud' is not served"),

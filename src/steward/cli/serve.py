@@ -42,6 +42,12 @@ def serve(
     max_body_mb: Annotated[
         float, typer.Option("--max-body-mb", min=0.001, metavar="MB", help="Largest request body accepted.")
     ] = 16.0,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers", min=1, metavar="N", help="Worker processes sharing the port (SO_REUSEPORT)."
+        ),
+    ] = 1,
 ) -> None:
     """Serve a deployment: Open Inference Protocol v2 at /v2, MLflow scoring at /invocations, /metrics."""
     settings = globals_of(ctx).settings(uri)
@@ -53,18 +59,27 @@ def serve(
     from steward.app import Steward
     from steward.serving.app import Limits
     from steward.serving.server import create_app, run
+    from steward.serving.workers import ServeSpec, run_workers
 
     folder = None if no_payload_log else (payload_log or settings.home / "payloads")
+    limits = Limits(max_body=int(max_body_mb * 1024 * 1024))
     with Steward.open(settings) as steward:
         resolved = steward.deployments.resolve(deployment)  # fails now, clearly, if it does not exist
-        limits = Limits(max_body=int(max_body_mb * 1024 * 1024))
-        app = create_app(steward, deployment, payload_log=folder, limits=limits)
-        _banner(deployment, [f"{r.version.ref} ({r.weight:g}%)" for r in resolved.routes], host, port, folder)
-        run(app, host, port)
+        routes = [f"{r.version.ref} ({r.weight:g}%)" for r in resolved.routes]
+        _banner(deployment, routes, host, port, folder, workers)
+        if workers == 1:
+            run(create_app(steward, deployment, payload_log=folder, limits=limits), host, port)
+    if workers > 1:
+        problems = run_workers(ServeSpec(settings, deployment, host, port, folder, limits), workers)
+        if problems:
+            note(f"Stopped: {'; '.join(problems)} (see its output above).")
+            raise typer.Exit(1)
     note("Stopped.")
 
 
-def _banner(deployment: str, routes: list[str], host: str, port: int, folder: Path | None) -> None:
+def _banner(
+    deployment: str, routes: list[str], host: str, port: int, folder: Path | None, workers: int
+) -> None:
     url = base_url(host, port)
     out = console()
     out.print(f"[bold]Steward inference server[/bold] for {deployment}", markup=True, highlight=False)
@@ -74,6 +89,7 @@ def _banner(deployment: str, routes: list[str], host: str, port: int, folder: Pa
         f"  MLflow scoring:   POST {url}/invocations",
         f"  Ready:            {url}/v2/health/ready     Metrics: {url}/metrics",
         f"  Payload log:      {folder if folder is not None else 'off'}",
+        f"  Workers:          {workers}" + (" (metrics are per worker)" if workers > 1 else ""),
         "  Press Ctrl+C to stop.",
     ):
         out.print(line, markup=False, highlight=False, soft_wrap=True)

@@ -7,7 +7,7 @@ number the deployment serves)::
     GET  /v2/health/live | /v2/health/ready     liveness, readiness (models loaded and warmed)
     GET  /v2/models/{name}[/versions/{v}]       model metadata (inputs and outputs from the signature)
     GET  /v2/models/{name}[/versions/{v}]/ready
-    POST /v2/models/{name}[/versions/{v}]/infer Open Inference Protocol v2 (JSON)
+    POST /v2/models/{name}[/versions/{v}]/infer Open Inference Protocol v2 (JSON, binary tensor extension)
     POST /invocations                           MLflow scoring (JSON or CSV)
     GET  /ping | /health | /version             MLflow-style health and version
     GET  /metrics                               Prometheus text format
@@ -33,7 +33,8 @@ from typing import Any
 from steward.core.errors import InvalidInputError, NotFoundError, StewardError
 from steward.core.signature import Signature
 from steward.core.version import VERSION
-from steward.serving import mlflow_format, oip
+from steward.serving import binary, mlflow_format, oip
+from steward.serving.batching import Batchers
 from steward.serving.errors import (
     MethodNotAllowedError,
     ModelFailedError,
@@ -43,6 +44,7 @@ from steward.serving.errors import (
 )
 from steward.serving.http import (
     DEFAULT_MAX_BODY,
+    JSON_TYPE,
     Disconnected,
     Receive,
     RequestHeaders,
@@ -59,6 +61,7 @@ from steward.serving.metrics import CONTENT_TYPE as METRICS_TYPE
 from steward.serving.payload_log import PayloadLog, PayloadRecord
 from steward.serving.routing import RoutingTable, Served
 from steward.serving.runtime import Runtime
+from steward.serving.shadow import ShadowJob, ShadowRunner
 from steward.serving.validation import DEFAULT_MAX_ROWS, Batch, columns_batch, tensors_batch, unchecked_batch
 
 log = logging.getLogger("steward.serving")
@@ -95,6 +98,8 @@ class ServingApp:
         self.limits = limits or Limits()
         self.rng = rng or random.Random()
         self._executor: ThreadPoolExecutor | None = None
+        self.batchers = Batchers(self.metrics)
+        self.shadows = ShadowRunner(self.name, self.metrics, payload_log)
         if payload_log is not None:
             self.metrics.track_queue(payload_log.depth)
 
@@ -104,10 +109,12 @@ class ServingApp:
         self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="steward-predict")
         if self.payload_log is not None:
             self.payload_log.start()
+        self.shadows.start()
         self.runtime.start()
 
     async def shutdown(self) -> None:
         await self.runtime.stop()
+        await asyncio.to_thread(self.shadows.close)  # their rows go to the payload log: before it closes
         if self.payload_log is not None:
             await asyncio.to_thread(self.payload_log.close)
         if self._executor is not None:
@@ -196,7 +203,7 @@ class ServingApp:
             body = {"ready": True}
         elif path in ("/v2", "/v2/"):
             _allow(method, "GET")
-            body = {"name": "steward", "version": VERSION, "extensions": []}
+            body = {"name": "steward", "version": VERSION, "extensions": ["binary_tensor_data"]}
         elif path == "/version":
             _allow(method, "GET")
             served = [r.label for r in table.routes] if table else []
@@ -225,6 +232,7 @@ class ServingApp:
         outputs: dict[str, Any] | None = None
         request_id: str | None = None
         error: str | None = None
+        header_length: int | None = None  # set when the answer uses the binary tensor extension
         self.metrics.in_flight.inc()
         try:
             try:
@@ -234,34 +242,25 @@ class ServingApp:
                     raise self._not_ready()
                 headers = read_headers(scope, table.sticky_header)
                 request_id = headers.request_id
-                if headers.binary_extension:
-                    raise InvalidInputError(
-                        "The binary tensor extension (Inference-Header-Content-Length) is not supported "
-                        "yet: send JSON."
-                    )
                 body = await read_body(receive, headers, self.limits.max_body)
                 route = _choose(table, pinned, headers, self.rng)
                 if protocol == "oip":
-                    batch, wanted, given_id = self._decode_oip(body, headers, route)
-                    request_id = given_id or request_id
+                    batch, wanted, request = self._decode_oip(body, headers, route)
+                    request_id = request.id or request_id
                 else:
                     batch, wanted = self._decode_mlflow(body, headers, route), ["predict"]
-                outputs = await self._predict(route, batch, wanted)
+                outputs = await self._predict(route, batch, wanted, table)
                 request_id = request_id or uuid.uuid4().hex
                 status = 200
                 if protocol == "oip":
-                    answer = {
-                        "model_name": self.name,
-                        "model_version": route.label,
-                        "id": request_id,
-                        "outputs": [oip.output(k, v) for k, v in outputs.items()],
-                    }
+                    fields = {"model_name": self.name, "model_version": route.label, "id": request_id}
+                    payload, header_length = oip.answer(fields, outputs, request.binary_outputs)
                 else:
                     answer = {
                         "predictions": mlflow_format.predictions(outputs["predict"]),
                         "model_version": route.label,
                     }
-                payload = dumps(answer)
+                    payload = dumps(answer)
             except StewardError as exc:
                 status, error, outputs = status_for(exc), exc.message, None
                 if isinstance(exc, ModelFailedError) and route is not None:
@@ -274,11 +273,15 @@ class ServingApp:
                 status, error, outputs = 500, f"internal error: {type(exc).__name__}", None
                 payload = error_body(error)
             extra = [(VERSION_HEADER, route.label_bytes)] if route is not None else []
+            content_type = JSON_TYPE
+            if header_length is not None:  # JSON header, then the raw outputs
+                content_type = binary.CONTENT_TYPE
+                extra.append((binary.HEADER, str(header_length).encode()))
             request_id = request_id or uuid.uuid4().hex
             extra.append((b"x-request-id", request_id.encode("latin-1", "replace")))
             elapsed = time.perf_counter() - started
             self._record(table, route, protocol, status, elapsed, request_id, batch, outputs, error)
-            await respond(send, status, payload, extra=extra)
+            await respond(send, status, payload, content_type=content_type, extra=extra)
         except Disconnected:
             return  # nobody to answer; nothing was predicted
         finally:
@@ -286,11 +289,13 @@ class ServingApp:
 
     def _decode_oip(
         self, body: bytes, headers: RequestHeaders, route: Served
-    ) -> tuple[Batch, list[str], str | None]:
-        if headers.content_type not in JSON_TYPES:
+    ) -> tuple[Batch, list[str], oip.Request]:
+        binary_ok = headers.header_length is not None and headers.content_type == binary.CONTENT_TYPE
+        if headers.content_type not in JSON_TYPES and not binary_ok:
             shown = headers.content_type.decode("latin-1")
             raise UnsupportedMediaTypeError(f"Content-Type {shown!r} is not supported: use JSON.")
-        inputs, requested, request_id = oip.parse_request(loads(body))
+        request = oip.read_request(body, headers.header_length)
+        inputs, requested = request.inputs, request.outputs
         signature = route.signature
         if signature is not None and signature.kind == "tensor":
             batch = tensors_batch(oip.tensors_of(inputs), signature, self.limits.max_rows)
@@ -306,9 +311,14 @@ class ServingApp:
                 raise InvalidInputError(
                     f"Version {route.label} has no predict_proba; ask for the predict output."
                 )
-        return batch, wanted, request_id
+        return batch, wanted, request
 
     def _decode_mlflow(self, body: bytes, headers: RequestHeaders, route: Served) -> Batch:
+        if headers.header_length is not None:
+            raise InvalidInputError(
+                "The binary tensor extension (Inference-Header-Content-Length) is for /v2/…/infer: "
+                "send /invocations JSON or CSV."
+            )
         signature = route.signature
         if headers.content_type in CSV_TYPES:
             if not body.strip():
@@ -327,7 +337,11 @@ class ServingApp:
             return tensors_batch(data, signature, self.limits.max_rows)
         return columns_batch(data, signature, self.limits.max_rows)
 
-    async def _predict(self, route: Served, batch: Batch, wanted: list[str]) -> dict[str, Any]:
+    async def _predict(
+        self, route: Served, batch: Batch, wanted: list[str], table: RoutingTable | None = None
+    ) -> dict[str, Any]:
+        if table is not None and table.batching is not None:
+            return await self.batchers.get(table, route).predict(batch, wanted)
         if batch.rows <= self.limits.inline_rows or self._executor is None:
             return _call_model(route, batch, wanted)
         loop = asyncio.get_running_loop()
@@ -347,10 +361,15 @@ class ServingApp:
     ) -> None:
         label = route.label if route is not None else ""
         self.metrics.observe(label, protocol, status, elapsed)
-        if self.payload_log is None:
-            return
+        logged = self.payload_log is not None
         rate = table.log_sample_rate if table is not None else 1.0
-        if rate < 1.0 and self.rng.random() >= rate:
+        if logged and rate < 1.0 and self.rng.random() >= rate:
+            logged = False
+        answered = route is not None and batch is not None and outputs is not None
+        if answered and table is not None and table.shadows:  # a copy for the shadows, off the path
+            assert route is not None and batch is not None
+            self.shadows.submit(ShadowJob(table.shadows, route, batch, request_id, protocol, logged))
+        if not logged or self.payload_log is None:
             return
         self.payload_log.submit(
             PayloadRecord(

@@ -1,18 +1,20 @@
 """Plain ASGI plumbing for the data plane: headers, bodies with a size limit, JSON answers.
 
-No framework on the request path. JSON is encoded with orjson when it is
-installed (several times faster on prediction arrays), else with the standard
-library; either way NaN never reaches the wire (the codecs turn it into null).
+No framework on the request path. JSON goes through orjson (several times
+faster than the standard library on prediction arrays); NaN never reaches the
+wire (the codecs turn it into null).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from steward.core.errors import InvalidInputError
+from steward.serving.binary import parse_header_length
 from steward.serving.errors import PayloadTooLargeError
 
 Scope = MutableMapping[str, Any]
@@ -23,26 +25,17 @@ Send = Callable[[Message], Awaitable[None]]
 DEFAULT_MAX_BODY = 16 * 1024 * 1024
 JSON_TYPE = b"application/json"
 
-try:
-    import orjson
 
-    def dumps(value: Any) -> bytes:
-        data: bytes = orjson.dumps(value)
-        return data
+def dumps(value: Any) -> bytes:
+    data: bytes = orjson.dumps(value)
+    return data
 
-    def _loads(data: bytes) -> Any:
-        return orjson.loads(data)
 
-    _DECODE_ERRORS: tuple[type[Exception], ...] = (orjson.JSONDecodeError, UnicodeDecodeError)
-except ImportError:  # pragma: no cover - orjson is optional
+def _loads(data: bytes) -> Any:
+    return orjson.loads(data)
 
-    def dumps(value: Any) -> bytes:
-        return json.dumps(value, separators=(",", ":"), allow_nan=False).encode()
 
-    def _loads(data: bytes) -> Any:
-        return json.loads(data)
-
-    _DECODE_ERRORS = (json.JSONDecodeError, UnicodeDecodeError)
+_DECODE_ERRORS: tuple[type[Exception], ...] = (orjson.JSONDecodeError, UnicodeDecodeError)
 
 
 def loads(data: bytes) -> Any:
@@ -65,7 +58,8 @@ class RequestHeaders:
 
     content_type: bytes = b""
     content_length: int | None = None
-    binary_extension: bool = False
+    #: ``Inference-Header-Content-Length``: the JSON part's size in a binary-extension request.
+    header_length: int | None = None
     sticky: bytes | None = None
     request_id: str | None = None
 
@@ -81,7 +75,7 @@ def read_headers(scope: Scope, sticky_header: bytes | None) -> RequestHeaders:
             except ValueError:
                 raise InvalidInputError("Content-Length is not a number.") from None
         elif name == b"inference-header-content-length":
-            found.binary_extension = True
+            found.header_length = parse_header_length(value)
         elif name == b"x-request-id":
             found.request_id = value.decode("latin-1")[:128]
         elif sticky_header is not None and name == sticky_header:

@@ -9,6 +9,8 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+BATCH_SIZE_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096)
+BATCH_WAIT_BUCKETS = (0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
 
 
 class ServingMetrics:
@@ -64,6 +66,32 @@ class ServingMetrics:
             ["deployment"],
             registry=r,
         ).labels(deployment)
+        self.batch_size = Histogram(
+            "steward_batch_size",
+            "Rows per predict call of the adaptive batcher.",
+            ["deployment", "version"],
+            buckets=BATCH_SIZE_BUCKETS,
+            registry=r,
+        )
+        self.batch_wait = Histogram(
+            "steward_batch_queue_wait_seconds",
+            "Time a request waited in the batcher's queue before its batch went to the model.",
+            ["deployment", "version"],
+            buckets=BATCH_WAIT_BUCKETS,
+            registry=r,
+        )
+        self.shadow_dropped = Counter(
+            "steward_shadow_dropped",
+            "Shadow predictions skipped because the shadow queue was full.",
+            ["deployment"],
+            registry=r,
+        ).labels(deployment)
+        self._shadow_errors = Counter(
+            "steward_shadow_errors",
+            "Exceptions of a shadow version (its input or its predict); clients never see them.",
+            ["deployment", "version"],
+            registry=r,
+        )
         self._children: dict[tuple[str, str, int], Counter] = {}
         self._latency_children: dict[str, Histogram] = {}
 
@@ -83,6 +111,9 @@ class ServingMetrics:
 
     def model_error(self, version: str) -> None:
         self._model_errors.labels(self.deployment, version).inc()
+
+    def shadow_error(self, version: str) -> None:
+        self._shadow_errors.labels(self.deployment, version).inc()
 
     def track_queue(self, depth: Callable[[], float]) -> None:
         self._queue_depth.set_function(depth)

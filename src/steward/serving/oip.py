@@ -4,19 +4,24 @@ A request is ``{"id"?, "inputs": [{"name", "shape", "datatype", "data",
 "parameters"?}], "outputs"?, "parameters"?}``. For a *columns* signature each
 input is one column (shape ``[N]`` or ``[N, 1]``); for a *tensor* signature
 each input is named like the signature's tensor. ``data`` may be flat or
-nested (row-major). The binary tensor extension is not supported yet.
+nested (row-major). With the binary tensor extension
+(``Inference-Header-Content-Length``) an input's data may instead follow the
+JSON as raw bytes, and outputs may be answered so: see
+:mod:`~steward.serving.binary`.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from steward.core.errors import InvalidInputError
 from steward.core.signature import ColumnSpec, Signature
-from steward.serving.http import json_list
+from steward.serving import binary
+from steward.serving.http import dumps, json_list, loads
 from steward.serving.validation import TensorInput
 
 #: Signature type -> OIP datatype.
@@ -90,10 +95,51 @@ def parse_request(body: Any) -> tuple[dict[str, dict[str, Any]], list[str] | Non
             raise InvalidInputError(
                 f"Input {name!r} has datatype {datatype!r}; use one of {', '.join(sorted(KNOWN_DATATYPES))}."
             )
-        if "data" not in item:
+        in_binary = binary.binary_size(name, item) is not None
+        if in_binary and "data" in item:
+            raise InvalidInputError(f'Input {name!r} has both "data" and binary_data_size: send one.')
+        if not in_binary and "data" not in item:
             raise InvalidInputError(f'Input {name!r} has no "data".')
         by_name[name] = item
     return by_name, _requested_outputs(body.get("outputs")), request_id
+
+
+@dataclass(frozen=True)
+class Request:
+    """A decoded inference request: inputs by name, outputs asked for, id, and which to answer in binary."""
+
+    inputs: dict[str, dict[str, Any]]
+    outputs: list[str] | None
+    id: str | None
+    binary_outputs: frozenset[str] = frozenset()
+
+
+def read_request(body: bytes, header_length: int | None) -> Request:
+    """Parse a JSON request, or a JSON header and its binary tensors (*header_length* from the header)."""
+    if header_length is None:
+        document, raw = loads(body), None
+    else:
+        header, raw = binary.split(body, header_length)
+        document = loads(header)
+    inputs, outputs, request_id = parse_request(document)
+    binary.attach(inputs, raw)
+    return Request(inputs, outputs, request_id, _binary_outputs(document))
+
+
+def _binary_outputs(document: dict[str, Any]) -> frozenset[str]:
+    """Outputs to answer in binary: an output's ``binary_data``, else the request's ``binary_data_output``."""
+    parameters = document.get("parameters")
+    default = isinstance(parameters, dict) and parameters.get("binary_data_output") is True
+    requested = document.get("outputs")
+    if requested is None:
+        return frozenset(OUTPUTS) if default else frozenset()
+    chosen = set()
+    for item in requested:
+        parameters = item.get("parameters")
+        flag = parameters.get("binary_data") if isinstance(parameters, dict) else None
+        if flag is True or (flag is None and default):
+            chosen.add(str(item["name"]))
+    return frozenset(chosen)
 
 
 def _requested_outputs(outputs: Any) -> list[str] | None:
@@ -119,8 +165,8 @@ def columns_of(inputs: dict[str, dict[str, Any]]) -> dict[str, list[Any]]:
             raise InvalidInputError(f"Input {name!r} is a column: its shape is [N] or [N, 1], not {shape}.")
         data = item["data"]
         nested = isinstance(data, list) and data and isinstance(data[0], list)
-        values = _flat_row_major(data) if nested else data
-        if not isinstance(values, list):
+        values: Any = _flat_row_major(data) if nested else data
+        if not isinstance(values, (list, np.ndarray)):
             values = [values]
         if len(values) != shape[0]:
             raise InvalidInputError(
@@ -135,7 +181,10 @@ def tensors_of(inputs: dict[str, dict[str, Any]]) -> dict[str, TensorInput]:
     out = {}
     for name, item in inputs.items():
         data = item["data"]
-        flat = _flat_row_major(data) if isinstance(data, list) else [data]
+        if isinstance(data, np.ndarray):  # binary: already flat
+            flat: Any = data
+        else:
+            flat = _flat_row_major(data) if isinstance(data, list) else [data]
         shape = tuple(item["shape"])
         if len(flat) != math.prod(shape):
             raise InvalidInputError(
@@ -150,6 +199,30 @@ def output(name: str, values: Any) -> dict[str, Any]:
     array = np.asarray(values)
     data = json_list(array.reshape(-1))
     return {"name": name, "datatype": datatype_of(array), "shape": list(array.shape), "data": data}
+
+
+def answer(
+    fields: dict[str, Any], outputs: dict[str, Any], binary_outputs: frozenset[str]
+) -> tuple[bytes, int | None]:
+    """The answer's body, and the length of its JSON header when some outputs follow it as binary."""
+    tensors: list[dict[str, Any]] = []
+    raw: list[bytes] = []
+    for name, values in outputs.items():
+        if name not in binary_outputs:
+            tensors.append(output(name, values))
+            continue
+        array = np.asarray(values)
+        datatype = datatype_of(array)
+        data = binary.encode(array, datatype)
+        raw.append(data)
+        tensors.append(
+            {"name": name, "datatype": datatype, "shape": list(array.shape),
+             "parameters": {"binary_data_size": len(data)}}
+        )  # fmt: skip
+    header = dumps({**fields, "outputs": tensors})
+    if not raw:
+        return header, None
+    return binary.message(header, raw), len(header)
 
 
 def tensor_metadata(spec: ColumnSpec, columns: bool) -> dict[str, Any]:

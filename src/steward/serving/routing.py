@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from steward.core.deployment import Batching
 from steward.core.errors import NotFoundError
 from steward.core.registry import ModelVersion
 from steward.core.signature import Signature
@@ -76,6 +77,8 @@ class RoutingTable:
         marker: object = None,
         sticky_header: str | None = None,
         log_sample_rate: float = 1.0,
+        shadows: Sequence[Served] = (),
+        batching: Batching | None = None,
     ) -> None:
         live = [r for r in routes if r.weight > 0]
         if not live:
@@ -85,6 +88,10 @@ class RoutingTable:
         self.marker = marker
         self.sticky_header = sticky_header.lower().encode("latin-1") if sticky_header else None
         self.log_sample_rate = log_sample_rate
+        #: Versions that get a copy of each request off the request path; they never answer.
+        self.shadows = tuple(shadows)
+        #: The deployment's batching when it is on, else None (requests go straight to the model).
+        self.batching = batching if batching is not None and batching.enabled else None
         self._live = tuple(live)
         total = sum(r.weight for r in live)
         running = 0.0

@@ -174,7 +174,7 @@ class Runtime:
             self.table = table  # the swap: one reference assignment
             self._failed = None
             self.last_error = None
-            self.cache.retain([r.version for r in table.routes])
+            self.cache.retain([r.version for r in (*table.routes, *table.shadows)])
             if current is not None:
                 self.metrics.swaps.inc()
             log.info(
@@ -218,9 +218,27 @@ class Runtime:
                 marker=resolved.marker,
                 sticky_header=spec.sticky_header,
                 log_sample_rate=spec.log_sample_rate,
+                batching=spec.batching,
+                shadows=self._load_shadows(resolved),
             )
         except ValueError as exc:
             raise SwapError(str(exc)) from None
+
+    def _load_shadows(self, resolved: ResolvedDeployment) -> list[Served]:
+        """The shadows that load and warm up; one that fails is logged, counted and left out."""
+        shadows = []
+        for version in resolved.shadows:
+            try:
+                shadows.append(Served(version.ref, version, self._load(version), 0.0))
+            except Exception as exc:  # any flavor's loading code: clients must not notice
+                log.error(
+                    "deployment %s: shadow %s failed to load (left out): %s",
+                    self.deployment,
+                    version.ref,
+                    exc,
+                )
+                self.metrics.load_failures.inc()
+        return shadows
 
     def _load_fallback(self, resolved: ResolvedDeployment, failures: list[str]) -> ServedModel | None:
         assert resolved.fallback is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import signal
 import socket
@@ -25,8 +26,11 @@ def create_app(
     payload_log: Path | None,
     limits: Limits | None = None,
     poll_interval: float = 0.3,
+    worker: str | None = None,
 ) -> ServingApp:
-    """The app for *deployment*, reading it from *steward*'s store and loading from its artifacts."""
+    """The app for *deployment*, reading it from *steward*'s store and loading from its artifacts.
+
+    *worker* (``w0``, ``w1``…) names this process's payload-log files when several serve one port."""
     runtime = Runtime(
         deployment,
         steward.deployments,
@@ -35,17 +39,23 @@ def create_app(
     )
     log = None
     if payload_log is not None:
-        log = PayloadLog(payload_log, on_drop=runtime.metrics.payload_dropped.inc)
+        log = PayloadLog(payload_log, on_drop=runtime.metrics.payload_dropped.inc, worker=worker)
     return ServingApp(runtime, payload_log=log, limits=limits)
 
 
-def listen(host: str, port: int) -> socket.socket:
-    """A listening socket with TCP_NODELAY (inherited by accepted connections on Linux) and SO_REUSEADDR."""
+def listen(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:
+    """A listening TCP socket with SO_REUSEADDR (and SO_REUSEPORT when several workers share the port).
+
+    It is made with ``IPPROTO_TCP`` (not 0) so that asyncio sets TCP_NODELAY on every connection it
+    accepts (uvicorn's own multi-worker socket is made with 0, and its connections go without); the
+    option is also set on the listener itself. tests/serving/test_workers.py checks an accepted one."""
     family, kind, proto, _, address = socket.getaddrinfo(
-        host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        host or None, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP, flags=socket.AI_PASSIVE
     )[0]
     sock = socket.socket(family, kind, proto)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind(address)
     sock.listen(2048)
@@ -53,7 +63,9 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def run(app: ServingApp, host: str, port: int, *, log_level: str = "warning") -> None:
+def run(
+    app: ServingApp, host: str, port: int, *, reuse_port: bool = False, log_level: str = "warning"
+) -> None:
     """Serve until SIGINT or SIGTERM; uvicorn then finishes requests in flight and runs the shutdown."""
     import uvicorn
 
@@ -67,7 +79,12 @@ def run(app: ServingApp, host: str, port: int, *, log_level: str = "warning") ->
         timeout_graceful_shutdown=30,
         server_header=False,
     )
-    sock = listen(host, port)
+    sock = listen(host, port, reuse_port=reuse_port)
+    import pyarrow.parquet  # noqa: F401 - the payload log's, imported now so that it is frozen below
+
+    # Everything alive now (the libraries, the app) lives as long as the process: out of the
+    # collector's sight, a full collection no longer walks it (it stalled requests for 100-270 ms).
+    gc.freeze()
     try:
         with _signals_end_quietly():
             uvicorn.Server(config).run(sockets=[sock])

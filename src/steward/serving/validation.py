@@ -246,9 +246,17 @@ def _datetimes(spec: ColumnSpec, values: Any) -> np.ndarray:
 
 
 def _binary(spec: ColumnSpec, values: Any) -> np.ndarray:
-    array = (
-        _strings(spec, values) if not isinstance(values, np.ndarray) or values.dtype.kind != "S" else values
-    )
+    if isinstance(values, np.ndarray) and values.dtype.kind == "S":
+        array = values
+    else:  # text (JSON) or bytes (the binary tensor extension), each element as it came
+        array = _object_array(list(values)) if not isinstance(values, np.ndarray) else values.astype(object)
+        nulls = _null_mask(array)
+        ok = np.fromiter((isinstance(v, (str, bytes)) for v in array), bool, count=len(array))
+        bad = ~ok & ~nulls
+        if bad.any():
+            raise _first_bad(spec, array, bad, "strings or bytes")
+        if nulls.any() and not spec.optional:
+            raise _missing_error(spec, nulls)
     return np.array([v.encode() if isinstance(v, str) else v for v in array], dtype=object)
 
 
