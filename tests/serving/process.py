@@ -5,15 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
-from tests.servers import free_port
+from tests.servers import free_port, stop, wait_ready
 
 
 @dataclass
@@ -41,24 +38,7 @@ def steward_serve(folder: Path, uri: str, deployment: str, *extra: str) -> Itera
         )  # fmt: skip
     served = ServeProcess(f"http://127.0.0.1:{port}", process, log)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"steward serve exited: {served.output()}")
-            try:
-                if httpx.get(f"{served.url}/v2/health/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"steward serve did not become ready: {served.output()}")
-            time.sleep(0.05)
+        wait_ready(process, f"{served.url}/v2/health/ready", log)
         yield served
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop(process)
