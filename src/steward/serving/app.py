@@ -30,16 +30,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from steward.core.errors import InvalidInputError, NotFoundError, StewardError
-from steward.core.signature import Signature
+from steward.core.errors import NotFoundError, StewardError
 from steward.core.version import VERSION
 from steward.serving import binary, mlflow_format, oip
 from steward.serving.batching import Batchers
+from steward.serving.decoding import decode_mlflow, decode_oip
 from steward.serving.errors import (
     MethodNotAllowedError,
     ModelFailedError,
     NotReadyError,
-    UnsupportedMediaTypeError,
     status_for,
 )
 from steward.serving.http import (
@@ -52,7 +51,6 @@ from steward.serving.http import (
     Send,
     dumps,
     error_body,
-    loads,
     read_body,
     read_headers,
     respond,
@@ -62,14 +60,11 @@ from steward.serving.payload_log import PayloadLog, PayloadRecord
 from steward.serving.routing import RoutingTable, Served
 from steward.serving.runtime import Runtime
 from steward.serving.shadow import ShadowJob, ShadowRunner
-from steward.serving.validation import DEFAULT_MAX_ROWS, Batch, columns_batch, tensors_batch, unchecked_batch
+from steward.serving.validation import DEFAULT_MAX_ROWS, Batch
 
 log = logging.getLogger("steward.serving")
 
 VERSION_HEADER = b"steward-model-version"
-NO_SIGNATURE = Signature(inputs=())
-CSV_TYPES = (b"text/csv", b"application/csv")
-JSON_TYPES = (b"", b"application/json", b"application/x-json", b"text/json")
 
 
 @dataclass(frozen=True)
@@ -245,10 +240,10 @@ class ServingApp:
                 body = await read_body(receive, headers, self.limits.max_body)
                 route = _choose(table, pinned, headers, self.rng)
                 if protocol == "oip":
-                    batch, wanted, request = self._decode_oip(body, headers, route)
+                    batch, wanted, request = decode_oip(body, headers, route, self.limits.max_rows)
                     request_id = request.id or request_id
                 else:
-                    batch, wanted = self._decode_mlflow(body, headers, route), ["predict"]
+                    batch, wanted = decode_mlflow(body, headers, route, self.limits.max_rows), ["predict"]
                 outputs = await self._predict(route, batch, wanted, table)
                 request_id = request_id or uuid.uuid4().hex
                 status = 200
@@ -286,56 +281,6 @@ class ServingApp:
             return  # nobody to answer; nothing was predicted
         finally:
             self.metrics.in_flight.dec()
-
-    def _decode_oip(
-        self, body: bytes, headers: RequestHeaders, route: Served
-    ) -> tuple[Batch, list[str], oip.Request]:
-        binary_ok = headers.header_length is not None and headers.content_type == binary.CONTENT_TYPE
-        if headers.content_type not in JSON_TYPES and not binary_ok:
-            shown = headers.content_type.decode("latin-1")
-            raise UnsupportedMediaTypeError(f"Content-Type {shown!r} is not supported: use JSON.")
-        request = oip.read_request(body, headers.header_length)
-        inputs, requested = request.inputs, request.outputs
-        signature = route.signature
-        if signature is not None and signature.kind == "tensor":
-            batch = tensors_batch(oip.tensors_of(inputs), signature, self.limits.max_rows)
-        elif signature is not None:
-            batch = columns_batch(oip.columns_of(inputs), signature, self.limits.max_rows)
-        else:
-            batch = unchecked_batch(oip.columns_of(inputs), self.limits.max_rows)
-        if requested is None:
-            wanted = ["predict", "predict_proba"] if route.has_proba else ["predict"]
-        else:
-            wanted = requested
-            if "predict_proba" in wanted and not route.has_proba:
-                raise InvalidInputError(
-                    f"Version {route.label} has no predict_proba; ask for the predict output."
-                )
-        return batch, wanted, request
-
-    def _decode_mlflow(self, body: bytes, headers: RequestHeaders, route: Served) -> Batch:
-        if headers.header_length is not None:
-            raise InvalidInputError(
-                "The binary tensor extension (Inference-Header-Content-Length) is for /v2/…/infer: "
-                "send /invocations JSON or CSV."
-            )
-        signature = route.signature
-        if headers.content_type in CSV_TYPES:
-            if not body.strip():
-                raise InvalidInputError("The CSV body is empty: send a header row and at least one row.")
-            data = mlflow_format.parse_csv(body, signature or NO_SIGNATURE)
-        elif headers.content_type in JSON_TYPES:
-            data = mlflow_format.parse_json(loads(body), signature or NO_SIGNATURE)
-        else:
-            shown = headers.content_type.decode("latin-1")
-            raise UnsupportedMediaTypeError(
-                f"Content-Type {shown!r} is not supported: send application/json or text/csv."
-            )
-        if signature is None:
-            return unchecked_batch(data, self.limits.max_rows)
-        if signature.kind == "tensor":
-            return tensors_batch(data, signature, self.limits.max_rows)
-        return columns_batch(data, signature, self.limits.max_rows)
 
     async def _predict(
         self, route: Served, batch: Batch, wanted: list[str], table: RoutingTable | None = None
