@@ -10,7 +10,7 @@ import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from steward.artifacts import check_tree
 from steward.core.audit import AuditEvent
@@ -29,6 +29,8 @@ from steward.core.registry import (
     check_version_number,
 )
 from steward.core.search import (
+    Node,
+    OrderKey,
     Page,
     check_max_results,
     decode_page_token,
@@ -148,10 +150,7 @@ class RegistryService:
         max_results: int = 100,
         page_token: str | None = None,
     ) -> Page[RegisteredModel]:
-        node = parse_filter(filter, "models")
-        order = parse_order_by(order_by, "models")
-        limit = check_max_results(max_results)
-        offset = decode_page_token(page_token)
+        node, order, offset, limit = _query("models", filter, order_by, max_results, page_token)
         with self.store.read() as tx:
             items = tx.models.search_models(node, order, offset, limit + 1)
         return _page(items, offset, limit)
@@ -205,10 +204,7 @@ class RegistryService:
         max_results: int = 100,
         page_token: str | None = None,
     ) -> Page[ModelVersion]:
-        node = parse_filter(filter, "versions")
-        order = parse_order_by(order_by, "versions")
-        limit = check_max_results(max_results)
-        offset = decode_page_token(page_token)
+        node, order, offset, limit = _query("versions", filter, order_by, max_results, page_token)
         with self.store.read() as tx:
             items = tx.models.search_versions(node, order, offset, limit + 1)
         return _page(items, offset, limit)
@@ -331,6 +327,22 @@ def _resolve(tx: Transaction, ref: ModelRef) -> ModelVersion:
     if model.latest_version < 1:
         raise NotFoundError(f"Model '{ref.model}' has no versions yet.")
     return tx.models.get_version(ref.model, model.latest_version)
+
+
+def _query(
+    target: Literal["models", "versions"],
+    filter: str | None,
+    order_by: list[str] | str | None,
+    max_results: int,
+    page_token: str | None,
+) -> tuple[Node | None, tuple[OrderKey, ...], int, int]:
+    """A search's parsed filter, order, offset and page size (InvalidInputError if any is bad)."""
+    return (
+        parse_filter(filter, target),
+        parse_order_by(order_by, target),
+        decode_page_token(page_token),
+        check_max_results(max_results),
+    )
 
 
 def _page(items: list[Any], offset: int, limit: int) -> Page[Any]:
