@@ -10,7 +10,12 @@ from types import TracebackType
 from steward.artifacts import open_artifact_store
 from steward.core.errors import InvalidInputError
 from steward.ports import ArtifactStore, Store
+from steward.services.access import AccessControl
+from steward.services.approvals import ApprovalService
+from steward.services.audit import AuditService
 from steward.services.deploy import DeploymentService
+from steward.services.identity import IdentityService
+from steward.services.policies import PolicyService
 from steward.services.registry import RegistryService
 from steward.settings import Settings
 from steward.store import open_store
@@ -23,8 +28,13 @@ class Steward:
         self.settings = settings
         self.store = store
         self.artifacts = artifacts
-        self.registry = RegistryService(store, artifacts)
-        self.deployments = DeploymentService(store)
+        self.access = AccessControl(store, enabled=settings.auth_enabled)
+        self.policies = PolicyService(store, self.access)
+        self.registry = RegistryService(store, artifacts, access=self.access, gate=self.policies)
+        self.deployments = DeploymentService(store, access=self.access)
+        self.identities = IdentityService(store, self.access)
+        self.approvals = ApprovalService(store, self.access)
+        self.audit = AuditService(store)
 
     @classmethod
     def open(cls, settings: Settings) -> Steward:

@@ -7,14 +7,19 @@ one database transaction, so a change and its audit event commit together.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import builtins
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
-from steward.core.audit import AuditEvent
+from steward.core.approval import ApprovalRequest, Decision
+from steward.core.audit import AuditEvent, ChainHead
 from steward.core.deployment import Deployment, DeploymentSpec
+from steward.core.identity import Grant, Principal, TokenInfo
+from steward.core.permissions import Role
+from steward.core.policy import Policy, PolicyDocument
 from steward.core.registry import AliasEvent, ModelVersion, RegisteredModel, VersionDraft
 from steward.core.search import Node, OrderKey
 
@@ -87,11 +92,22 @@ class AuditLog(Protocol):
         limit: int = 100,
     ) -> list[AuditEvent]: ...
 
+    def head(self) -> ChainHead | None:
+        """The hash chain's recorded last event (None if that record is missing)."""
+        ...
+
+    def scan(self, after_seq: int, limit: int) -> builtins.list[AuditEvent]:
+        """Up to *limit* events with ``seq`` above *after_seq*, by ``seq``, with their hashes."""
+        ...
+
 
 class Transaction(Protocol):
     models: ModelRepository
     audit: AuditLog
     deployments: DeploymentRepository
+    identities: IdentityRepository
+    approvals: ApprovalRepository
+    policies: PolicyRepository
 
 
 class Store(Protocol):
@@ -188,3 +204,96 @@ class DeploymentRepository(Protocol):
     def list(self) -> list[Deployment]:
         """The current revision of every deployment, by name."""
         ...
+
+
+# -- governance -----------------------------------------------------------------
+
+
+class IdentityRepository(Protocol):
+    """Users and service accounts, their grants and API tokens (stored as digests)."""
+
+    def create_principal(self, name: str, *, kind: str, created_by: str, at: datetime) -> Principal:
+        """ConflictError if the name is taken."""
+        ...
+
+    def get_principal(self, name: str) -> Principal:
+        """With its grants; NotFoundError otherwise."""
+        ...
+
+    def find_principal(self, name: str) -> Principal | None: ...
+
+    def list_principals(self) -> list[Principal]: ...
+
+    def grants_of(self, name: str) -> tuple[Grant, ...]: ...
+
+    def add_grant(self, grant: Grant, *, created_by: str, at: datetime) -> Grant: ...
+
+    def remove_grant(self, grant: Grant) -> None: ...
+
+    def count_with_role(self, role: Role) -> int:
+        """Principals holding *role* globally."""
+        ...
+
+    def create_token(
+        self,
+        principal: str,
+        *,
+        name: str,
+        digest: str,
+        created_by: str,
+        at: datetime,
+        expires_at: datetime | None,
+    ) -> TokenInfo: ...
+
+    def get_token(self, token_id: int) -> TokenInfo: ...
+
+    def token_by_digest(self, digest: str) -> tuple[TokenInfo, str] | None: ...
+
+    def list_tokens(self, principal: str | None) -> list[TokenInfo]: ...
+
+    def revoke_token(self, token_id: int, at: datetime) -> TokenInfo: ...
+
+
+class ApprovalRepository(Protocol):
+    """Approval requests and their decisions (insert-only)."""
+
+    def create(
+        self, model: str, version: int, target: str, *, requested_by: str, at: datetime, reason: str
+    ) -> ApprovalRequest: ...
+
+    def get(self, request_id: int, *, lock: bool = False) -> ApprovalRequest: ...
+
+    def decide(self, request_id: int, reviewer: str, decision: Decision, comment: str, at: datetime) -> None:
+        """ConflictError if *reviewer* already decided."""
+        ...
+
+    def list(
+        self, *, model: str | None = None, version: int | None = None, target: str | None = None
+    ) -> builtins.list[ApprovalRequest]: ...
+
+
+class PolicyRepository(Protocol):
+    """Published policies, immutable and versioned by name."""
+
+    def publish(
+        self, document: PolicyDocument, *, source: str, published_by: str, at: datetime
+    ) -> Policy: ...
+
+    def get(self, name: str, version: int | None = None) -> Policy: ...
+
+    def current(self) -> list[Policy]:
+        """The newest version of every policy."""
+        ...
+
+    def history(self, name: str) -> list[Policy]: ...
+
+
+class ValidationResults(Protocol):
+    """What policies ask of the validation feature.
+
+    ``latest_passed`` is True when the newest results for *version* passed
+    every one of *checks*, False when one failed, None when there are no
+    results for some of them (a gate then fails with that reason).
+    """
+
+    def latest_passed(self, model: str, version: int, checks: Sequence[str]) -> bool | None: ...

@@ -11,11 +11,14 @@ code never reads the environment itself; it is handed a :class:`Settings`.
 ``STEWARD_HOME``       the embedded default's folder (``~/.steward``)
 ``STEWARD_CONFIG``     the config file (``$STEWARD_HOME/config.toml``)
 ``STEWARD_USER``       the actor recorded in the audit trail (your login name)
-``STEWARD_TOKEN``      API token sent to a remote control plane
+``STEWARD_TOKEN``      API token: sent to a remote control plane, or signs in to
+                       an embedded store when auth is on
+``STEWARD_AUTH``       ``off`` (default: single user, loopback only) or ``on``
+                       (every caller signs in; roles are enforced)
 =====================  ===========================================================
 
 The config file is TOML with the same keys in lower case, without the
-prefix: ``uri``, ``artifacts``, ``user``, ``token``, and an
+prefix: ``uri``, ``artifacts``, ``user``, ``token``, ``auth``, and an
 ``[artifacts_options]`` table passed to fsspec (e.g. ``endpoint_url``).
 """
 
@@ -38,7 +41,9 @@ ENV_VARS = (
     "STEWARD_CONFIG",
     "STEWARD_USER",
     "STEWARD_TOKEN",
+    "STEWARD_AUTH",
 )
+AUTH_MODES = ("off", "on")
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,11 @@ class Settings:
     actor: str
     token: str | None = None
     artifacts_options: dict[str, Any] = field(default_factory=dict)
+    auth: str = "off"
+
+    @property
+    def auth_enabled(self) -> bool:
+        return self.auth == "on"
 
     @property
     def is_remote(self) -> bool:
@@ -62,6 +72,7 @@ class Settings:
         artifacts: str | None = None,
         actor: str | None = None,
         token: str | None = None,
+        auth: str | None = None,
         env: Mapping[str, str] | None = None,
     ) -> Settings:
         env = os.environ if env is None else env
@@ -79,6 +90,11 @@ class Settings:
         options = config.get("artifacts_options") or {}
         if not isinstance(options, dict):
             raise InvalidInputError("artifacts_options in the config file must be a table.")
+        mode = str(auth or env.get("STEWARD_AUTH") or config.get("auth") or "off").lower()
+        if mode not in AUTH_MODES:
+            raise InvalidInputError(
+                f"Unknown auth mode {mode!r}: set STEWARD_AUTH (or auth) to 'off' or 'on'."
+            )
         return cls(
             uri=uri,
             artifacts=str(artifacts),
@@ -86,6 +102,7 @@ class Settings:
             actor=actor or env.get("STEWARD_USER") or config.get("user") or _login(),
             token=token or env.get("STEWARD_TOKEN") or config.get("token"),
             artifacts_options=dict(options),
+            auth=mode,
         )
 
 

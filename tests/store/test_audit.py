@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from steward.core.audit import AuditEvent
+from steward.core.audit import GENESIS_HASH, AuditEvent
 from steward.core.errors import InvalidInputError
 from steward.store import SqlStore
 
@@ -46,7 +46,8 @@ def test_append_assigns_increasing_seq_and_round_trips(store: SqlStore) -> None:
         second = tx.audit.append(AuditEvent("model.create", "model", "fraud", "carol", day(1)))
     assert stored.seq is not None and second.seq is not None
     assert second.seq > stored.seq
-    assert stored == dataclasses.replace(first, seq=stored.seq)
+    assert stored == dataclasses.replace(first, seq=stored.seq, prev_hash=GENESIS_HASH, hash=stored.hash)
+    assert second.prev_hash == stored.hash and second.hash is not None
     assert (second.before, second.after, second.details, second.reason) == (None, None, {}, "")
     with store.read() as tx:
         assert tx.audit.list() == [stored, second]

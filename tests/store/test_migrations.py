@@ -33,6 +33,13 @@ TABLES = {
     "audit_events",
     "deployments",
     "deployment_revisions",
+    "audit_chain",
+    "principals",
+    "grants",
+    "api_tokens",
+    "approval_requests",
+    "approval_decisions",
+    "policies",
     migrate.VERSION_TABLE,
 }
 

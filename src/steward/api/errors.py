@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from steward.core.errors import (
+    AuthenticationError,
     ConflictError,
     IntegrityError,
     InvalidInputError,
@@ -31,6 +32,7 @@ STATUS: dict[type[StewardError], int] = {
     NotFoundError: 404,
     ConflictError: 409,
     PermissionDeniedError: 403,
+    AuthenticationError: 401,
     PolicyViolationError: 403,
     InvalidInputError: 422,
     IntegrityError: 409,

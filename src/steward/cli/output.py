@@ -26,6 +26,7 @@ from rich.progress import (
 from rich.table import Table
 
 from steward.core.errors import (
+    AuthenticationError,
     ConflictError,
     IntegrityError,
     InvalidInputError,
@@ -42,6 +43,7 @@ EXIT_CODES: dict[type[StewardError], int] = {
     NotFoundError: 3,
     ConflictError: 4,
     PermissionDeniedError: 5,  # PolicyViolationError too
+    AuthenticationError: 5,
     IntegrityError: 6,
     MissingDependencyError: 7,
 }

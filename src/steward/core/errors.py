@@ -39,6 +39,12 @@ class PermissionDeniedError(StewardError):
     code = "permission_denied"
 
 
+class AuthenticationError(PermissionDeniedError):
+    """The caller did not sign in, or its token is unknown, expired or revoked (HTTP 401)."""
+
+    code = "unauthenticated"
+
+
 class PolicyViolationError(PermissionDeniedError):
     """A governance policy refuses the change; ``unmet`` lists the failing gates."""
 
@@ -72,6 +78,7 @@ ERROR_CLASSES: tuple[type[StewardError], ...] = (
     NotFoundError,
     ConflictError,
     PermissionDeniedError,
+    AuthenticationError,
     PolicyViolationError,
     InvalidInputError,
     IntegrityError,

@@ -68,8 +68,6 @@ def _raise_for(response: httpx.Response) -> NoReturn:
     cls = error_class_for(code)
     if cls is PolicyViolationError:
         raise PolicyViolationError(message, details.get("unmet"))
-    if code == "unauthenticated":
-        raise PermissionDeniedError(message)
     raise cls(message)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from steward.core.audit import AuditEvent
 from steward.core.deployment import (
@@ -22,9 +23,13 @@ from steward.core.deployment import (
     check_revision,
 )
 from steward.core.errors import ConflictError, InvalidInputError, NotFoundError
+from steward.core.permissions import Permission
 from steward.core.registry import ModelRef, ModelVersion
 from steward.ports import Store, Transaction
 from steward.services.registry import Clock, utcnow
+
+if TYPE_CHECKING:
+    from steward.services.access import AccessControl
 
 REASON_MAX = 1000
 
@@ -35,9 +40,20 @@ Change = Callable[[Deployment, Transaction], DeploymentSpec]
 class DeploymentService:
     """Deployments: every change a checked, audited revision; ``resolve`` for the data plane."""
 
-    def __init__(self, store: Store, clock: Clock = utcnow) -> None:
+    def __init__(self, store: Store, clock: Clock = utcnow, *, access: AccessControl | None = None) -> None:
         self.store = store
         self.clock = clock
+        self.access = access
+
+    def _require(self, tx: Transaction, actor: str, *specs: DeploymentSpec) -> None:
+        """The deploy permission on every model the specs route to (a model-scoped operator's own)."""
+        if self.access is None:
+            return
+        models: Sequence[str | None] = sorted(
+            {ModelRef.parse(r).model for spec in specs for r in _refs(spec)}
+        )
+        for model in models or [None]:
+            self.access.require_in(tx, actor, Permission.DEPLOY, model=model)
 
     # -- changes --------------------------------------------------------------
 
@@ -47,6 +63,7 @@ class DeploymentService:
         spec = _checked(spec)
         _check_reason(reason)
         with self.store.write() as tx:
+            self._require(tx, actor, spec)
             _resolve_all(tx, spec)
             at = self.clock()
             created = tx.deployments.create(name, spec, actor=actor, at=at, reason=reason)
@@ -97,7 +114,9 @@ class DeploymentService:
         _check_reason(reason)
         with self.store.write() as tx:
             current = tx.deployments.get(name, lock=True)
+            self._require(tx, actor, current.spec)
             spec = _checked(make(current, tx))
+            self._require(tx, actor, spec)
             if spec == current.spec:
                 return current
             _resolve_all(tx, spec)
@@ -142,6 +161,10 @@ def _checked(spec: DeploymentSpec) -> DeploymentSpec:
     if not isinstance(spec, DeploymentSpec):
         raise InvalidInputError(f"A deployment spec must be a DeploymentSpec, got {type(spec).__name__}.")
     return spec.checked()
+
+
+def _refs(spec: DeploymentSpec) -> list[str]:
+    return [r.ref for r in spec.routes] + list(spec.shadows) + ([spec.fallback] if spec.fallback else [])
 
 
 def _resolve_all(tx: Transaction, spec: DeploymentSpec) -> None:

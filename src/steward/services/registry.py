@@ -10,12 +10,13 @@ import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from steward.artifacts import check_tree
 from steward.core.audit import AuditEvent
 from steward.core.errors import ConflictError, InvalidInputError, NotFoundError
 from steward.core.lineage import Lineage
+from steward.core.permissions import Permission
 from steward.core.registry import (
     VALUE_MAX,
     AliasEvent,
@@ -40,6 +41,9 @@ from steward.core.search import (
 )
 from steward.flavors import get_flavor
 from steward.ports import ArtifactStore, Store, Transaction
+
+if TYPE_CHECKING:
+    from steward.services.access import AccessControl
 
 Clock = Callable[[], datetime]
 
@@ -68,11 +72,31 @@ class LineageReport:
     ancestors: tuple[str, ...]
 
 
+class AliasGate(Protocol):
+    """What guards alias moves (``PolicyService``): raises PolicyViolationError to refuse one."""
+
+    def enforce_in(self, tx: Transaction, model: str, version: int, alias: str) -> object: ...
+
+
 class RegistryService:
-    def __init__(self, store: Store, artifacts: ArtifactStore, clock: Clock = utcnow) -> None:
+    def __init__(
+        self,
+        store: Store,
+        artifacts: ArtifactStore,
+        clock: Clock = utcnow,
+        *,
+        access: AccessControl | None = None,
+        gate: AliasGate | None = None,
+    ) -> None:
         self.store = store
         self.artifacts = artifacts
         self.clock = clock
+        self.access = access
+        self.gate = gate
+
+    def _require(self, tx: Transaction, actor: str, permission: Permission, model: str) -> None:
+        if self.access is not None:
+            self.access.require_in(tx, actor, permission, model=model)
 
     # -- models ---------------------------------------------------------------
 
@@ -89,6 +113,7 @@ class RegistryService:
         clean_tags = check_tags(tags)
         _check_description(description)
         with self.store.write() as tx:
+            self._require(tx, actor, Permission.MODEL_WRITE, name)
             return self._create_model(tx, name, actor, description, owner or actor, clean_tags)
 
     def _create_model(
@@ -126,6 +151,7 @@ class RegistryService:
         if description is not None:
             _check_description(description)
         with self.store.write() as tx:
+            self._require(tx, actor, Permission.MODEL_WRITE, name)
             before = tx.models.get_model(name)
             at = self.clock()
             after = tx.models.update_model(name, description=description, tags=clean_tags, at=at)
@@ -170,6 +196,7 @@ class RegistryService:
             parent = self.get_version(draft.lineage.parent).ref
             draft = replace(draft, lineage=replace(draft.lineage, parent=parent))
         with self.store.write() as tx:
+            self._require(tx, actor, Permission.REGISTER, draft.model)
             at = self.clock()
             try:
                 number = tx.models.allocate_version(draft.model, at)
@@ -230,6 +257,7 @@ class RegistryService:
         number = check_version_number(version)
         _check_reason(reason)
         with self.store.write() as tx:
+            self._require(tx, actor, Permission.ALIAS, model)
             return self._move_alias(tx, model, alias, number, actor, reason)
 
     def delete_alias(self, model: str, alias: str, *, actor: str, reason: str = "") -> AliasEvent:
@@ -237,6 +265,7 @@ class RegistryService:
         check_alias(alias)
         _check_reason(reason)
         with self.store.write() as tx:
+            self._require(tx, actor, Permission.ALIAS, model)
             return self._move_alias(tx, model, alias, None, actor, reason)
 
     def rollback_alias(self, model: str, alias: str, *, actor: str, reason: str = "") -> AliasEvent:
@@ -245,6 +274,7 @@ class RegistryService:
         check_alias(alias)
         _check_reason(reason)
         with self.store.write() as tx:
+            self._require(tx, actor, Permission.ALIAS, model)
             history = tx.models.alias_history(model, alias)
             if not history:
                 raise NotFoundError(f"Model '{model}' has no alias '{alias}' to roll back.")
@@ -259,6 +289,10 @@ class RegistryService:
     def _move_alias(
         self, tx: Transaction, model: str, alias: str, version: int | None, actor: str, reason: str
     ) -> AliasEvent:
+        if (
+            version is not None and self.gate is not None
+        ):  # a protected alias only takes a version that passes
+            self.gate.enforce_in(tx, model, version, alias)
         at = self.clock()
         event = tx.models.set_alias(model, alias, version, actor=actor, at=at, reason=reason)
         tx.audit.append(

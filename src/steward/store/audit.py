@@ -1,7 +1,14 @@
-"""The audit log (the ``AuditLog`` port): append-only, ordered by ``seq``."""
+"""The audit log (the ``AuditLog`` port): append-only, ordered by ``seq``, hash-chained.
+
+Every append locks the chain's head row (``audit_chain``, id 1) until the
+transaction ends: on PostgreSQL with ``SELECT … FOR UPDATE``, on SQLite the
+write transaction (``BEGIN IMMEDIATE``) already excludes other writers. So two
+writers can never both link to the same previous event, and the chain never forks.
+"""
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 from datetime import datetime
 from typing import Any
@@ -9,12 +16,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from steward.core.audit import AuditEvent
-from steward.core.errors import InvalidInputError
+from steward.core.audit import GENESIS_HASH, AuditEvent, ChainHead, chain_hash
+from steward.core.errors import ConflictError, IntegrityError, InvalidInputError
+from steward.store.engine import unique_or_conflict
 from steward.store.rows import as_utc, check_text, plain_json
-from steward.store.schema import audit_events
+from steward.store.schema import audit_chain, audit_events
 
 ae = audit_events
+HEAD_ID = 1
 
 
 class SqlAuditLog:
@@ -41,15 +50,51 @@ class SqlAuditLog:
             "reason": check_text(event.reason, "Reason"),
             "details": details,
         }
-        seq = self._connection.execute(sa.insert(ae).values(values).returning(ae.c.seq)).scalar_one()
-        return dataclasses.replace(
-            event,
-            at=values["at"],
-            before=before,
-            after=after,
-            details=details,
-            seq=int(seq),
+        stored = dataclasses.replace(event, at=values["at"], before=before, after=after, details=details)
+        head = self._lock_head()
+        seq = head.seq + 1
+        digest = chain_hash(stored, seq, head.hash)
+        self._connection.execute(
+            sa.insert(ae).values({**values, "seq": seq, "prev_hash": head.hash, "hash": digest})
         )
+        self._connection.execute(
+            sa.update(audit_chain).where(audit_chain.c.id == HEAD_ID).values(last_seq=seq, last_hash=digest)
+        )
+        return dataclasses.replace(stored, seq=seq, prev_hash=head.hash, hash=digest)
+
+    def _lock_head(self) -> ChainHead:
+        """The chain's head, locked until the transaction ends (created on an empty log)."""
+        query = sa.select(audit_chain.c.last_seq, audit_chain.c.last_hash).where(audit_chain.c.id == HEAD_ID)
+        row = self._connection.execute(query.with_for_update()).first()
+        if row is None:
+            if self._connection.execute(sa.select(ae.c.seq).limit(1)).first() is not None:
+                raise IntegrityError(
+                    "The audit chain's head record is missing while the log has events, so nothing new "
+                    "can be linked safely. Run `steward audit verify` and restore the database from a backup."
+                )
+            try:  # a concurrent first writer may create it first; then use theirs
+                with unique_or_conflict(self._connection, "audit chain head exists"):
+                    self._connection.execute(
+                        sa.insert(audit_chain).values(id=HEAD_ID, last_seq=0, last_hash=GENESIS_HASH)
+                    )
+            except ConflictError:
+                pass
+            row = self._connection.execute(query.with_for_update()).one()
+        return ChainHead(int(row.last_seq), str(row.last_hash))
+
+    def head(self) -> ChainHead | None:
+        """The chain's recorded last event (None if the record is missing)."""
+        row = self._connection.execute(
+            sa.select(audit_chain.c.last_seq, audit_chain.c.last_hash).where(audit_chain.c.id == HEAD_ID)
+        ).first()
+        return None if row is None else ChainHead(int(row.last_seq), str(row.last_hash))
+
+    def scan(self, after_seq: int, limit: int) -> builtins.list[AuditEvent]:
+        """Up to *limit* events with ``seq`` above *after_seq*, by ``seq`` (for verification and export)."""
+        rows = self._connection.execute(
+            sa.select(ae).where(ae.c.seq > after_seq).order_by(ae.c.seq).limit(limit)
+        )
+        return [_event(r) for r in rows]
 
     def list(
         self,
@@ -75,21 +120,24 @@ class SqlAuditLog:
         if until is not None:
             query = query.where(ae.c.at < as_utc(until))
         rows = self._connection.execute(query.order_by(ae.c.seq).offset(offset).limit(limit))
-        return [
-            AuditEvent(
-                action=r.action,
-                target_type=r.target_type,
-                target=r.target,
-                actor=r.actor,
-                at=r.at,
-                before=r.before,
-                after=r.after,
-                reason=r.reason,
-                seq=int(r.seq),
-                details=r.details,
-            )
-            for r in rows
-        ]
+        return [_event(r) for r in rows]
+
+
+def _event(r: Any) -> AuditEvent:
+    return AuditEvent(
+        action=r.action,
+        target_type=r.target_type,
+        target=r.target,
+        actor=r.actor,
+        at=r.at,
+        before=r.before,
+        after=r.after,
+        reason=r.reason,
+        seq=int(r.seq),
+        details=r.details,
+        prev_hash=r.prev_hash,
+        hash=r.hash,
+    )
 
 
 def _document(value: dict[str, Any] | None, what: str) -> dict[str, Any] | None:

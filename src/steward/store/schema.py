@@ -185,6 +185,9 @@ audit_events = sa.Table(
     sa.Column("after", _json(), nullable=True),
     sa.Column("reason", text(), nullable=False),
     sa.Column("details", _json(), nullable=False),
+    # the hash chain (governance): sha256 of the event's canonical JSON and prev_hash
+    sa.Column("prev_hash", text(64), nullable=False),
+    sa.Column("hash", text(64), nullable=False),
     sqlite_autoincrement=True,
 )
 
@@ -209,4 +212,90 @@ deployment_revisions = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("reason", text(), nullable=False),
     sa.UniqueConstraint("deployment_id", "revision"),
+)
+
+
+# -- governance: the audit chain's head, identities, tokens, approvals, policies ----------
+
+#: One row (id 1): the last event of the audit chain. Appends lock it, so the
+#: chain never forks, and ``verify`` compares it with the log's tail.
+audit_chain = sa.Table(
+    "audit_chain",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("last_seq", sa.BigInteger, nullable=False),
+    sa.Column("last_hash", text(64), nullable=False),
+)
+
+principals = sa.Table(
+    "principals",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", text(128), nullable=False, unique=True),
+    sa.Column("kind", text(16), nullable=False),  # "user" | "service"
+    sa.Column("created_by", text(), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+grants = sa.Table(
+    "grants",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("principal_id", sa.ForeignKey("principals.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("role", text(16), nullable=False),
+    sa.Column("model", text(128), nullable=False),  # "" means every model
+    sa.Column("created_by", text(), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("principal_id", "role", "model"),
+)
+
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("principal_id", sa.ForeignKey("principals.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("name", text(128), nullable=False),
+    sa.Column("token_hash", text(64), nullable=False, unique=True),
+    sa.Column("created_by", text(), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=True),
+    sa.Column("revoked_at", UTCDateTime, nullable=True),
+)
+
+approval_requests = sa.Table(
+    "approval_requests",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("model", text(128), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("target", text(64), nullable=False),
+    sa.Column("requested_by", text(), nullable=False),
+    sa.Column("requested_at", UTCDateTime, nullable=False),
+    sa.Column("reason", text(), nullable=False),
+    sa.Index("ix_approval_requests_model_version_target", "model", "version", "target"),
+)
+
+approval_decisions = sa.Table(
+    "approval_decisions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("request_id", sa.ForeignKey("approval_requests.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("reviewer", text(), nullable=False),
+    sa.Column("decision", text(16), nullable=False),  # "approve" | "reject"
+    sa.Column("comment", text(), nullable=False),
+    sa.Column("decided_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("request_id", "reviewer"),
+)
+
+policies = sa.Table(
+    "policies",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", text(128), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("document", _json(), nullable=False),
+    sa.Column("source", text(), nullable=False),
+    sa.Column("published_by", text(), nullable=False),
+    sa.Column("published_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("name", "version"),
 )

@@ -8,12 +8,22 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Connection, Engine
 
-from steward.ports import AuditLog, DeploymentRepository, ModelRepository
+from steward.ports import (
+    ApprovalRepository,
+    AuditLog,
+    DeploymentRepository,
+    IdentityRepository,
+    ModelRepository,
+    PolicyRepository,
+)
+from steward.store.approvals import SqlApprovalRepository
 from steward.store.audit import SqlAuditLog
 from steward.store.deployments import SqlDeploymentRepository
 from steward.store.engine import WRITE_OPTION, create_engine, normalise_url
+from steward.store.identities import SqlIdentityRepository
 from steward.store.migrate import upgrade
 from steward.store.models import SqlModelRepository
+from steward.store.policies import SqlPolicyRepository
 
 if TYPE_CHECKING:
     from steward.ports import Store
@@ -28,12 +38,18 @@ class SqlTransaction:
     models: ModelRepository
     audit: AuditLog
     deployments: DeploymentRepository
+    identities: IdentityRepository
+    approvals: ApprovalRepository
+    policies: PolicyRepository
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self.models = SqlModelRepository(connection)
         self.audit = SqlAuditLog(connection)
         self.deployments = SqlDeploymentRepository(connection)
+        self.identities = SqlIdentityRepository(connection)
+        self.approvals = SqlApprovalRepository(connection)
+        self.policies = SqlPolicyRepository(connection)
 
 
 class SqlStore:

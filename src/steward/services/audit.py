@@ -1,0 +1,82 @@
+"""The audit trail: verify its hash chain, export it, and answer "what was it at time T"."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+from steward.core.audit import AuditEvent, ChainReport, verify_chain
+from steward.core.deployment import check_deployment_name
+from steward.core.errors import InvalidInputError
+from steward.core.history import AliasAt, DeploymentAt, RouteAt, event_at, revision_at
+from steward.core.registry import ModelRef, check_alias, check_model_name
+from steward.ports import Store, Transaction
+
+BATCH = 1000
+
+
+class AuditService:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def verify(self) -> ChainReport:
+        """Recompute every link of the chain, oldest first, in one snapshot; name the first bad event."""
+        with self.store.read() as tx:
+            return verify_chain(_scan(tx), tx.audit.head())
+
+    def export(self, *, since: datetime | None = None, until: datetime | None = None) -> Iterator[AuditEvent]:
+        """Every event with *since* <= at < *until*, by ``seq``, with its hashes (one snapshot)."""
+        since, until = _aware(since), _aware(until)
+        if since is not None and until is not None and since >= until:
+            raise InvalidInputError("--since must be before --until.")
+        with self.store.read() as tx:
+            for event in _scan(tx):
+                if (since is None or event.at >= since) and (until is None or event.at < until):
+                    yield event
+
+    def alias_at(self, model: str, alias: str, at: datetime) -> AliasAt:
+        """Where ``model@alias`` pointed at *at*, and the move (who, when, why) that put it there."""
+        check_model_name(model)
+        check_alias(alias)
+        at = _aware(at) or at
+        with self.store.read() as tx:
+            tx.models.get_model(model)
+            event = event_at(tx.models.alias_history(model, alias), at)
+        return AliasAt(model, alias, at, event.version if event else None, event)
+
+    def deployment_at(self, name: str, at: datetime) -> DeploymentAt:
+        """The revision of deployment *name* in force at *at*, each route resolved as it was then."""
+        check_deployment_name(name)
+        at = _aware(at) or at
+        with self.store.read() as tx:
+            revision = revision_at(tx.deployments.history(name), at)
+            if revision is None:
+                return DeploymentAt(name, at, None)
+            routes = tuple(RouteAt(r.ref, r.weight, _version_at(tx, r.ref, at)) for r in revision.spec.routes)
+            shadows = tuple(RouteAt(ref, 0.0, _version_at(tx, ref, at)) for ref in revision.spec.shadows)
+        return DeploymentAt(name, at, revision, routes, shadows)
+
+
+def _scan(tx: Transaction) -> Iterator[AuditEvent]:
+    after = 0
+    while True:
+        batch = tx.audit.scan(after, BATCH)
+        yield from batch
+        if len(batch) < BATCH:
+            return
+        after = batch[-1].seq or after
+
+
+def _version_at(tx: Transaction, ref: str, at: datetime) -> int | None:
+    parsed = ModelRef.parse(ref)
+    if parsed.alias is None:
+        return parsed.version
+    return tx.models.alias_at(parsed.model, parsed.alias, at)
+
+
+def _aware(at: datetime | None) -> datetime | None:
+    if at is None:
+        return None
+    if not isinstance(at, datetime):
+        raise InvalidInputError("A time is a datetime or ISO 8601 text.")
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
