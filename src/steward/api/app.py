@@ -4,11 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
+from steward.api.deps import signed_in
 from steward.api.errors import install_error_handlers
 from steward.api.limits import BodyLimitMiddleware
-from steward.api.routes import aliases, artifacts, audit, deployments, models, versions
+from steward.api.routes import (
+    aliases,
+    approvals,
+    artifacts,
+    audit,
+    deployments,
+    models,
+    policies,
+    tokens,
+    users,
+    versions,
+)
 from steward.app import Steward
 from steward.core.version import VERSION as __version__
 
@@ -21,8 +33,9 @@ def create_app(steward: Steward) -> FastAPI:
     )
     app.state.steward = steward
     install_error_handlers(app)
-    for module in (models, versions, aliases, artifacts, audit, deployments):
-        app.include_router(module.router)
+    routers = (models, versions, aliases, artifacts, audit, deployments, users, tokens, approvals, policies)
+    for module in routers:  # with auth on, every route but /health needs a token
+        app.include_router(module.router, dependencies=[Depends(signed_in)])
 
     @app.get("/api/v1/health", tags=["health"], summary="Liveness of the control plane")
     def health() -> dict[str, Any]:

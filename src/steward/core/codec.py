@@ -161,6 +161,8 @@ def audit_to_dict(event: AuditEvent) -> dict[str, Any]:
         "after": event.after,
         "reason": event.reason,
         "details": dict(event.details),
+        "prev_hash": event.prev_hash,
+        "hash": event.hash,
     }
 
 
@@ -176,6 +178,8 @@ def audit_from_dict(data: dict[str, Any]) -> AuditEvent:
         reason=data.get("reason", ""),
         seq=data.get("seq"),
         details=dict(data.get("details") or {}),
+        prev_hash=data.get("prev_hash"),
+        hash=data.get("hash"),
     )
 
 
