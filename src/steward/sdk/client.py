@@ -22,6 +22,7 @@ from steward.core.search import Page
 from steward.core.signature import Signature
 from steward.ports import ArtifactStore
 from steward.sdk.deployments import DeploymentMethods, Deployments
+from steward.sdk.governance import EmbeddedGovernance, GovernanceMethods
 from steward.services.environment import git_commit, package_versions, python_version
 from steward.services.packaging import LoadedModel, load_version, package_model
 from steward.services.registry import LineageReport
@@ -82,7 +83,7 @@ class Registry(Protocol):
     ) -> Page[AuditEvent]: ...
 
 
-class Client(DeploymentMethods):
+class Client(DeploymentMethods, GovernanceMethods):
     """Register, find, load, label and deploy models.
 
     >>> client = steward.Client()                       # embedded, ~/.steward
@@ -106,11 +107,13 @@ class Client(DeploymentMethods):
         self._closers: list[Any] = []
         if self.settings.is_remote:
             from steward.sdk.remote import RemoteDeployments, RemoteRegistry
+            from steward.sdk.remote_governance import RemoteGovernance
 
             remote = RemoteRegistry(self.settings.uri, token=self.settings.token, actor=self.actor)
             self._registry: Registry = remote
             self._artifacts: ArtifactStore = remote.artifacts
             self._deployments: Deployments = RemoteDeployments(remote.http)
+            self._gov: Any = RemoteGovernance(remote.http)
             self._closers.append(remote)
         else:
             from steward.app import Steward
@@ -119,7 +122,10 @@ class Client(DeploymentMethods):
             self._registry = app.registry
             self._artifacts = app.artifacts
             self._deployments = app.deployments
+            self._gov = EmbeddedGovernance(app)
             self._closers.append(app)
+            if self.settings.auth_enabled and self.settings.token:  # signed in: the token decides who acts
+                self.actor = app.identities.authenticate(self.settings.token)
 
     @property
     def uri(self) -> str:
