@@ -45,3 +45,18 @@ def register_and_hang(url: str, model: str, report: Connection) -> None:
 def open_at_once(url: str, start: Barrier) -> None:
     start.wait(timeout=60)
     open_store(url).close()
+
+
+def append_audit_many(url: str, count: int, start: Barrier, worker: int) -> None:
+    """Append *count* audit events, one transaction each, racing the other workers."""
+    store = open_store(url)
+    try:
+        start.wait(timeout=60)
+        for i in range(count):
+            with store.write() as tx:
+                tx.audit.append(
+                    AuditEvent("model.update", "model", f"m{worker}", f"w{worker}", datetime.now(UTC))
+                )
+                time.sleep(0.001 * (i % 2))
+    finally:
+        store.close()
