@@ -101,8 +101,8 @@ def test_an_inserted_event_is_named(chained: SqlStore) -> None:
     sql(
         chained,
         "INSERT INTO audit_events (seq, at, actor, action, target_type, target, before, after, reason, "
-        f"details, prev_hash, hash) VALUES (100, '2026-01-01 00:00:00', 'mallory', 'alias.set', 'alias', 'churn@x', "
-        f"NULL, NULL, '', '{{}}', '{third.hash}', '{third.hash}')",
+        "details, prev_hash, hash) VALUES (100, '2026-01-01 00:00:00', 'mallory', 'alias.set', 'alias', "
+        f"'churn@x', NULL, NULL, '', '{{}}', '{third.hash}', '{third.hash}')",
     )
     sql(chained, "UPDATE audit_events SET seq = 35 WHERE seq = 100")  # slot it between #3 and #4
     ok, bad, _ = verify(chained)
