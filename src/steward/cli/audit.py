@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from steward.cli.options import JsonOption, MaxResultsOption, PageTokenOption, open_client
-from steward.cli.output import cell, next_page, print_json, show, table
+from steward.cli.output import cell, next_page, note, print_json, show, table
+from steward.core.audit_export import check_format, export_lines
 from steward.core.codec import audit_to_dict
+from steward.core.errors import IntegrityError, InvalidInputError
+from steward.core.governance_codec import alias_at_to_dict, chain_report_to_dict, deployment_at_to_dict
 from steward.core.search import parse_time
 
-app = typer.Typer(help="Read the audit trail: who changed what, when, and why.", no_args_is_help=True)
+app = typer.Typer(
+    help="Read, verify and export the audit trail: who changed what, when, and why.", no_args_is_help=True
+)
 
 TimeOption = Annotated[
     str | None, typer.Option(metavar="TIME", help="ISO 8601 time, e.g. 2026-01-31 or 2026-01-31T12:00Z.")
@@ -88,3 +95,97 @@ def _change(before: dict[str, Any] | None, after: dict[str, Any] | None) -> str:
 def _short(value: Any) -> str:
     text = "-" if value is None else str(value)
     return text if len(text) <= 40 else text[:39] + "…"
+
+
+@app.command("verify")
+def verify(ctx: typer.Context, json: JsonOption = False) -> None:
+    """Recompute the audit hash chain; name the first edited, deleted, inserted or moved event (exit 6)."""
+    with open_client(ctx) as client:
+        report = client.verify_audit()
+    if json:
+        print_json(chain_report_to_dict(report))
+        if not report.ok:
+            raise typer.Exit(6)
+        return
+    if not report.ok:
+        raise IntegrityError(report.message)
+    note(report.message)
+
+
+@app.command("export")
+def export(
+    ctx: typer.Context,
+    since: TimeOption = None,
+    until: TimeOption = None,
+    format: Annotated[str, typer.Option("--format", metavar="FORMAT", help="jsonl or csv.")] = "jsonl",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write here (default: stdout).")
+    ] = None,
+) -> None:
+    """Write the events in [--since, --until) as JSON Lines or CSV, with their hashes."""
+    fmt = check_format(format)
+    start = parse_time(since, "--since time") if since else None
+    end = parse_time(until, "--until time") if until else None
+    with open_client(ctx) as client:
+        lines = export_lines(client.export_audit(since=start, until=end), fmt)
+        if output is None:
+            for line in lines:
+                sys.stdout.write(line)
+            return
+        count = 0
+        with open(output, "w", encoding="utf-8", newline="") as out:
+            for line in lines:
+                out.write(line)
+                count += 1
+    note(f"Wrote {count - (fmt == 'csv')} events to {output}.")
+
+
+@app.command("at")
+def at(
+    ctx: typer.Context,
+    ref: Annotated[
+        str | None, typer.Argument(metavar="[MODEL@ALIAS]", help="The alias, e.g. churn@champion.")
+    ] = None,
+    deployment: Annotated[
+        str | None,
+        typer.Option("--deployment", "-d", metavar="NAME", help="A deployment instead of an alias."),
+    ] = None,
+    time: Annotated[
+        str, typer.Option("--time", metavar="TIME", help="ISO 8601, e.g. 2026-03-01T12:00Z.")
+    ] = "",
+    json: JsonOption = False,
+) -> None:
+    """What MODEL@ALIAS pointed to, or what --deployment served, at --time."""
+    if not time:
+        raise InvalidInputError("Give --time, e.g. --time 2026-03-01T12:00Z.")
+    when = parse_time(time, "--time")
+    if (ref is None) == (deployment is None):
+        raise InvalidInputError("Give MODEL@ALIAS or --deployment NAME (one of them).")
+    with open_client(ctx) as client:
+        if deployment is not None:
+            found = client.deployment_at(deployment, when)
+            data = deployment_at_to_dict(found)
+        else:
+            data = alias_at_to_dict(client.alias_at_time(ref or "", when))
+    if json:
+        print_json(data)
+        return
+    if deployment is not None:
+        revision = data["revision"]
+        if revision is None:
+            note(f"Deployment {deployment} did not exist yet at {when.isoformat()}.")
+            return
+        grid = table("route", "weight", "version then")
+        for r in data["routes"]:
+            grid.add_row(cell(r["ref"]), cell(r["weight"]), cell(r["version"]))
+        for r in data["shadows"]:
+            grid.add_row(cell(r["ref"]) + " (shadow)", "-", cell(r["version"]))
+        show(grid)
+        note(f"Revision {revision['revision']} by {revision['created_by']} at {revision['created_at']}.")
+        return
+    event = data["event"]
+    if data["version"] is None:
+        note(f"{ref} pointed nowhere at {when.isoformat()}.")
+        return
+    typer.echo(f"{data['model']}/{data['version']}")
+    note(f"Set by {event['actor']} at {event['at']}" + (f": {event['reason']}" if event["reason"] else "."))

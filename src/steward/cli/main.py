@@ -15,7 +15,21 @@ import typer
 from typer.core import TyperGroup
 
 from steward import __version__
-from steward.cli import alias, audit, demo, deploy, models, register, serve, server, versions
+from steward.cli import (
+    alias,
+    approvals,
+    audit,
+    demo,
+    deploy,
+    models,
+    policy,
+    register,
+    serve,
+    server,
+    tokens,
+    users,
+    versions,
+)
 from steward.cli.options import GlobalOptions
 from steward.cli.output import EXIT_INTERRUPTED, EXIT_USAGE, exit_code_for, print_error
 from steward.core.errors import PolicyViolationError, StewardError
@@ -27,7 +41,20 @@ except ImportError:  # pragma: no cover - older Typer on Click
 
 
 #: The order ``steward --help`` lists the commands in: the everyday ones first.
-COMMAND_ORDER = ("models", "versions", "register", "alias", "deploy", "audit", "server", "demo")
+COMMAND_ORDER = (
+    "models",
+    "versions",
+    "register",
+    "alias",
+    "approvals",
+    "policy",
+    "deploy",
+    "audit",
+    "users",
+    "tokens",
+    "server",
+    "demo",
+)
 
 
 class StewardGroup(TyperGroup):
@@ -93,6 +120,10 @@ app.add_typer(versions.app, name="versions")
 app.add_typer(alias.app, name="alias")
 app.add_typer(deploy.app, name="deploy")
 app.add_typer(audit.app, name="audit")
+app.add_typer(approvals.app, name="approvals")
+app.add_typer(policy.app, name="policy")
+app.add_typer(users.app, name="users")
+app.add_typer(tokens.app, name="tokens")
 app.command("register")(register.register)
 app.command("server")(server.server)
 app.command("serve")(serve.serve)
