@@ -49,21 +49,22 @@ def stop(process: subprocess.Popen[bytes], timeout: float = 30) -> None:
 
 
 @contextmanager
-def control_plane(folder: Path, uri: str | None = None) -> Iterator[str]:
+def control_plane(folder: Path, uri: str | None = None, env: dict[str, str] | None = None) -> Iterator[str]:
     """Yield the base URL of a `steward` control plane serving *uri* (SQLite in *folder* by default)."""
     port = free_port()
-    env = {
+    environment = {
         **os.environ,
         "STEWARD_HOME": str(folder),
         "STEWARD_URI": uri or f"sqlite:///{folder / 'server.db'}",
         "STEWARD_ARTIFACTS": str(folder / "artifacts"),
         "STEWARD_USER": "server",
+        **(env or {}),
     }
     log = open(folder / "server.log", "wb")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "steward.api.app:build_app",
          "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
+        env=environment, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:

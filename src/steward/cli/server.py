@@ -55,6 +55,7 @@ def serve(settings: Settings, host: str, port: int) -> None:
             f"steward server serves a database, and {settings.uri} is already a control plane: "
             "pass --uri sqlite:///… or postgresql://… (or a folder)."
         )
+    check_auth_allows(settings, host)
     check_port_free(host, port)
     import uvicorn
 
@@ -64,6 +65,8 @@ def serve(settings: Settings, host: str, port: int) -> None:
     with Steward.open(settings) as steward:
         api = create_app(steward)
         print_banner(settings, host, port)
+        if settings.auth_enabled and steward.identities.needs_first_admin():
+            print_first_sign_in(settings)
         try:
             with _sigterm_as_interrupt():
                 uvicorn.run(api, host=host, port=port, log_level="info")
@@ -101,12 +104,28 @@ def print_banner(settings: Settings, host: str, port: int) -> None:
         soft_wrap=True,
     )
     out.print(f'  Use it from Python:   steward.Client("{url}")', markup=False, soft_wrap=True)
+    auth = "on: every request needs an API token" if settings.auth_enabled else "off (single user, loopback)"
+    out.print(f"  Sign-in:        {auth}", markup=False, soft_wrap=True)
     out.print("  Press Ctrl+C to stop.", markup=False, soft_wrap=True)
-    if not is_loopback(host):
-        note(
-            f"Warning: listening on {host}: there is no sign-in yet, so anyone who can reach port {port} "
-            "can change this registry."
+
+
+def check_auth_allows(settings: Settings, host: str) -> None:
+    """With auth off, only a loopback address may be bound: anyone else could act as anyone."""
+    if not settings.auth_enabled and not is_loopback(host):
+        raise InvalidInputError(
+            f"Refusing to listen on {host} with sign-in off: anyone who can reach it could change the "
+            'registry. Turn sign-in on with STEWARD_AUTH=on (or auth = "on" in the config file), create '
+            "an admin with `steward users create admin --role admin`, or bind 127.0.0.1."
         )
+
+
+def print_first_sign_in(settings: Settings) -> None:
+    """Auth is on and nobody is an admin yet: say how to become the first one."""
+    note(
+        "No admin exists yet. On this machine, create the first one and its API token (printed once):\n"
+        f"  STEWARD_URI={settings.uri} STEWARD_AUTH=on steward users create admin --role admin\n"
+        "then send it as 'Authorization: Bearer <token>' (CLI/SDK: export STEWARD_TOKEN=<token>)."
+    )
 
 
 def check_port_free(host: str, port: int) -> None:

@@ -45,6 +45,16 @@ class AccessControl:
             f"(`steward users grant {actor} ROLE`)."
         )
 
+    def require_somewhere(self, actor: str, permission: Permission) -> None:
+        """*permission* on at least one model (uploading artifacts, before a version names its model)."""
+        if not self.enabled:
+            return
+        with self.store.read() as tx:
+            grants = tx.identities.grants_of(actor)
+        if not any(allows(grants, permission, g.model) for g in grants):
+            roles = " or ".join(roles_with(permission))
+            raise PermissionDeniedError(f"{actor!r} may not {permission.value}: that needs the {roles} role.")
+
     def allowed(self, actor: str, permission: Permission, *, model: str | None = None) -> bool:
         if not self.enabled:
             return True

@@ -13,8 +13,9 @@ from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
-from steward.api.deps import get_steward
+from steward.api.deps import Actor, get_steward
 from steward.core.errors import InvalidInputError, NotFoundError
+from steward.core.permissions import Permission
 
 router = APIRouter(prefix="/api/v1/artifacts", tags=["artifacts"])
 DIGEST_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -27,9 +28,11 @@ def _check(digest: str) -> str:
 
 
 @router.put("/{digest}", status_code=201, summary="Upload a blob; its sha256 must equal the digest")
-async def put_artifact(digest: str, request: Request) -> dict[str, Any]:
+async def put_artifact(digest: str, request: Request, actor: Actor) -> dict[str, Any]:
     _check(digest)
-    artifacts = get_steward(request).artifacts
+    steward = get_steward(request)
+    await run_in_threadpool(steward.access.require_somewhere, actor, Permission.REGISTER)
+    artifacts = steward.artifacts
     if await run_in_threadpool(artifacts.exists, digest):
         return {"digest": digest, "created": False}
     hasher = hashlib.sha256()
