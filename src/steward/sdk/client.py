@@ -100,9 +100,12 @@ class Client(DeploymentMethods, GovernanceMethods):
         artifacts: str | None = None,
         actor: str | None = None,
         token: str | None = None,
+        auth: str | None = None,
         settings: Settings | None = None,
     ) -> None:
-        self.settings = settings or Settings.resolve(uri, artifacts=artifacts, actor=actor, token=token)
+        self.settings = settings or Settings.resolve(
+            uri, artifacts=artifacts, actor=actor, token=token, auth=auth
+        )
         self.actor = self.settings.actor
         self._closers: list[Any] = []
         if self.settings.is_remote:
