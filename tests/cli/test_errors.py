@@ -10,6 +10,7 @@ from steward.cli.main import app
 from steward.cli.output import EXIT_CODES, error_line, exit_code_for
 from steward.core.errors import (
     ERROR_CLASSES,
+    AuthenticationError,
     ConflictError,
     IntegrityError,
     InvalidInputError,
@@ -32,6 +33,7 @@ def test_every_error_class_has_its_documented_exit_code() -> None:
         ConflictError: 4,
         PermissionDeniedError: 5,
         PolicyViolationError: 5,
+        AuthenticationError: 5,
         IntegrityError: 6,
         MissingDependencyError: 7,
     }
