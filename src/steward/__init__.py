@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from steward.core.errors import (
+    AuthenticationError,
     ConflictError,
     IntegrityError,
     InvalidInputError,
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 __version__ = VERSION
 
 __all__ = [
+    "AuthenticationError",
     "Client",
     "ConflictError",
     "IntegrityError",

@@ -128,6 +128,12 @@ def test_the_server_refuses_a_public_address_with_sign_in_off(tmp_path: Path) ->
         serve(settings, "0.0.0.0", 8080)
 
 
+def test_steward_server_on_a_public_address_needs_sign_in(registry: Registry) -> None:
+    refused = registry.run("server", "--host", "0.0.0.0", "--port", "1")
+    assert_clean_failure(refused, 2)
+    assert "STEWARD_AUTH=on" in refused.stderr and "steward users create admin --role admin" in refused.stderr
+
+
 def test_unknown_auth_mode_is_refused(registry: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STEWARD_AUTH", "maybe")
     assert_clean_failure(registry.run("models", "list"), 2)

@@ -44,7 +44,8 @@ def create(
         created = client.create_user(name, kind="service" if service else "user", role=role, model=model)
         issued = None
         if not no_token:
-            client.actor = created.name if _is_first_admin(created) else client.actor
+            if _bootstrapped(created, client.actor):  # the first admin signs in as itself for its token
+                client.actor = created.name
             issued = client.create_token(created.name, name="first")
     if json:
         data = principal_to_dict(created)
@@ -92,8 +93,9 @@ def revoke(
     print_json(principal_to_dict(principal)) if json else _show([principal])
 
 
-def _is_first_admin(principal: Principal) -> bool:
-    return principal.created_by != principal.name and any(
+def _bootstrapped(principal: Principal, actor: str) -> bool:
+    """Whether *principal* is a global admin someone else just created (the first admin, embedded)."""
+    return principal.created_by == actor != principal.name and any(
         g.role.value == "admin" and g.model is None for g in principal.grants
     )
 
