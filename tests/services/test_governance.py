@@ -222,3 +222,14 @@ def test_an_admin_override_needs_a_reason_and_is_audited(gov: Gov) -> None:
         overrides = tx.audit.list(action="policy.override")
     assert overrides[0].details["unmet"] and overrides[0].reason == "incident 42"
     assert AuditService(gov.store).verify().ok
+
+
+def test_only_current_holders_of_the_role_or_admins_count_towards_a_quorum(gov: Gov) -> None:
+    gov.policies.publish(POLICY, actor="root")
+    request = gov.approvals.request("churn/1", "champion", actor="otto")
+    gov.approvals.decide(request.id, "approve", actor="rita")
+    gov.approvals.decide(request.id, "approve", actor="root")  # a global admin counts
+    assert gov.policies.check("churn/1", "champion").passed
+    gov.identities.revoke("rita", "reviewer", actor="root")  # her approval stops counting
+    check = gov.policies.check("churn/1", "champion")
+    assert not check.passed and "1 of 2" in check.gates[0].why and "root" in check.gates[0].why

@@ -182,14 +182,15 @@ class PolicyService:
     def _approvers(
         self, tx: Transaction, requests: builtins.list[ApprovalRequest], model: str, role: Role
     ) -> set[str]:
-        """Distinct reviewers who approved an unrejected request and hold the gate's role now."""
+        """Distinct people who approved an unrejected request and hold the gate's role (or admin) now."""
         approvers: set[str] = set()
         for request in requests:
             if request.rejected:
                 continue
             for name in request.approvers:
                 if not self.access.enabled or any(
-                    g.role == role and (g.model is None or g.model == model)
+                    (g.role == role and (g.model is None or g.model == model))
+                    or (g.role is Role.ADMIN and g.model is None)
                     for g in tx.identities.grants_of(name)
                 ):
                     approvers.add(name)
