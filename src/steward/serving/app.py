@@ -27,7 +27,6 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from steward.core.errors import NotFoundError, StewardError
@@ -319,7 +318,7 @@ class ServingApp:
         self.payload_log.submit(
             PayloadRecord(
                 request_id=request_id,
-                time=datetime.now(UTC),
+                time=time.time(),
                 deployment=self.name,
                 version=route.label if route is not None else None,
                 protocol=protocol,

@@ -147,6 +147,9 @@ class Runtime:
         self._failed: tuple[object, float] | None = None
         self._lock = threading.Lock()
         self._task: asyncio.Task[None] | None = None
+        #: Called (in the refresh thread) after a new table went live; the server freezes the
+        #: collector's view of everything loaded then (see :func:`steward.serving.server.run`).
+        self.after_swap: Callable[[], None] | None = None
 
     @property
     def ready(self) -> bool:
@@ -177,6 +180,8 @@ class Runtime:
             self.cache.retain([r.version for r in (*table.routes, *table.shadows)])
             if current is not None:
                 self.metrics.swaps.inc()
+            if self.after_swap is not None:
+                self.after_swap()
             log.info(
                 "deployment %s now serves %s",
                 self.deployment,
