@@ -201,7 +201,13 @@ class ServingApp:
         elif path == "/version":
             _allow(method, "GET")
             served = [r.label for r in table.routes] if table else []
-            body = {"steward": VERSION, "deployment": self.name, "model_versions": served}
+            revision = table.revision if table else None
+            body = {
+                "steward": VERSION,
+                "deployment": self.name,
+                "revision": revision,
+                "model_versions": served,
+            }
         else:
             raise NotFoundError(f"No such endpoint: {method} {path}. See /v2 and /invocations.")
         await respond(send, 200, dumps(body))
