@@ -54,6 +54,24 @@ def test_broken_config_file_is_a_clear_error(tmp_path: Path) -> None:
         Settings.resolve(env={"STEWARD_HOME": str(tmp_path)})
 
 
+def test_payloads_default_to_home_and_share_the_artifact_storage_options(tmp_path: Path) -> None:
+    default = Settings.resolve(env={"STEWARD_HOME": str(tmp_path)})
+    assert default.payloads == str(tmp_path / "payloads") and default.payloads_options == {}
+    (tmp_path / "config.toml").write_text(
+        'artifacts = "s3://models/a"\npayloads = "s3://models/p"\n'
+        '[artifacts_options]\nendpoint_url = "http://127.0.0.1:9000"\n'
+    )
+    same = Settings.resolve(env={"STEWARD_HOME": str(tmp_path)})
+    assert same.payloads == "s3://models/p"
+    assert same.payloads_options == {"endpoint_url": "http://127.0.0.1:9000"}
+    env = {"STEWARD_HOME": str(tmp_path), "STEWARD_PAYLOADS": "memory://payloads"}
+    elsewhere = Settings.resolve(env=env)
+    assert elsewhere.payloads == "memory://payloads" and elsewhere.payloads_options == {}
+    (tmp_path / "config.toml").write_text("payloads_options = 3")
+    with pytest.raises(InvalidInputError, match="payloads_options in the config file must be a table"):
+        Settings.resolve(env={"STEWARD_HOME": str(tmp_path)})
+
+
 def test_docs_cover_every_setting() -> None:
     text = (ROOT / "docs" / "configuration.md").read_text()
     for var in ENV_VARS:

@@ -8,6 +8,8 @@ code never reads the environment itself; it is handed a :class:`Settings`.
 ``STEWARD_URI``        metadata store (``sqlite:///…``, ``postgresql://…``) or the
                        URL of a control plane (``http://host:port``)
 ``STEWARD_ARTIFACTS``  artifact store: a folder or any fsspec URL (``s3://…``)
+``STEWARD_PAYLOADS``   the inference servers' payload log: a folder or any fsspec
+                       URL (``$STEWARD_HOME/payloads``)
 ``STEWARD_HOME``       the embedded default's folder (``~/.steward``)
 ``STEWARD_CONFIG``     the config file (``$STEWARD_HOME/config.toml``)
 ``STEWARD_USER``       the actor recorded in the audit trail (your login name)
@@ -18,8 +20,10 @@ code never reads the environment itself; it is handed a :class:`Settings`.
 =====================  ===========================================================
 
 The config file is TOML with the same keys in lower case, without the
-prefix: ``uri``, ``artifacts``, ``user``, ``token``, ``auth``, and an
-``[artifacts_options]`` table passed to fsspec (e.g. ``endpoint_url``).
+prefix: ``uri``, ``artifacts``, ``payloads``, ``user``, ``token``, ``auth``, and the
+``[artifacts_options]`` and ``[payloads_options]`` tables passed to fsspec (e.g.
+``endpoint_url``). Without ``[payloads_options]``, a payload log on the same
+kind of storage as the artifacts (both ``s3://``…) uses ``[artifacts_options]``.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from steward.core.errors import InvalidInputError
 ENV_VARS = (
     "STEWARD_URI",
     "STEWARD_ARTIFACTS",
+    "STEWARD_PAYLOADS",
     "STEWARD_HOME",
     "STEWARD_CONFIG",
     "STEWARD_USER",
@@ -54,6 +59,9 @@ class Settings:
     actor: str
     token: str | None = None
     artifacts_options: dict[str, Any] = field(default_factory=dict)
+    #: Where ``steward serve`` writes its payload log (a folder or an fsspec URL); monitoring reads it.
+    payloads: str = ""
+    payloads_options: dict[str, Any] = field(default_factory=dict)
     auth: str = "off"
 
     @property
@@ -87,9 +95,14 @@ class Settings:
                 artifacts = str(Path(uri[len("sqlite:///") :]).parent / "artifacts")
             else:
                 artifacts = str(home / "artifacts")
-        options = config.get("artifacts_options") or {}
-        if not isinstance(options, dict):
-            raise InvalidInputError("artifacts_options in the config file must be a table.")
+        options = _table(config, "artifacts_options")
+        payloads = str(env.get("STEWARD_PAYLOADS") or config.get("payloads") or home / "payloads")
+        if "payloads_options" in config:
+            payloads_options = _table(config, "payloads_options")
+        elif "://" in payloads and _scheme(payloads) == _scheme(str(artifacts)):
+            payloads_options = dict(options)  # the same storage: the same endpoint and keys
+        else:
+            payloads_options = {}
         mode = str(auth or env.get("STEWARD_AUTH") or config.get("auth") or "off").lower()
         if mode not in AUTH_MODES:
             raise InvalidInputError(
@@ -102,8 +115,21 @@ class Settings:
             actor=actor or env.get("STEWARD_USER") or config.get("user") or _login(),
             token=token or env.get("STEWARD_TOKEN") or config.get("token"),
             artifacts_options=dict(options),
+            payloads=payloads,
+            payloads_options=payloads_options,
             auth=mode,
         )
+
+
+def _table(config: dict[str, Any], key: str) -> dict[str, Any]:
+    options = config.get(key) or {}
+    if not isinstance(options, dict):
+        raise InvalidInputError(f"{key} in the config file must be a table.")
+    return dict(options)
+
+
+def _scheme(location: str) -> str:
+    return location.split("://", 1)[0].lower() if "://" in location else "file"
 
 
 def normalise_uri(uri: str) -> str:

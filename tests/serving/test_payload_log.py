@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,7 +22,7 @@ INFER = "/v2/models/churn-api/infer"
 def _record(i: int, at: datetime) -> PayloadRecord:
     return PayloadRecord(
         request_id=f"r{i}",
-        time=at,
+        time=at.timestamp(),
         deployment="churn-api",
         version="churn/1",
         protocol="oip",
@@ -102,3 +104,57 @@ async def _until(condition: object) -> None:
             return
         await asyncio.sleep(0.02)
     raise AssertionError("condition never became true")
+
+
+def test_queued_records_leave_nothing_for_the_collector_to_walk(tmp_path: Path) -> None:
+    """The p99 fix: a queue of records is a few column lists, not thousands of tracked objects."""
+    log = PayloadLog(tmp_path)  # not started: everything stays queued
+    now = datetime.now(UTC)
+    records = [_record(i, now) for i in range(2_000)]
+    gc.collect()
+    before = len(gc.get_objects())
+    for record in records:
+        assert log.submit(record)
+    del records, record
+    gc.collect()
+    assert log.depth() == 2_000
+    assert len(gc.get_objects()) - before < 50
+
+
+def test_tensors_nest_times_round_trip_and_records_split_by_hour(tmp_path: Path) -> None:
+    log = PayloadLog(tmp_path, flush_seconds=60)
+    log.start()
+    late = datetime(2026, 3, 1, 23, 59, 59, 123456, tzinfo=UTC)
+    early = datetime(2026, 3, 2, 0, 0, 1, tzinfo=UTC)
+    tensor = np.arange(6, dtype="float32").reshape(2, 3)
+    for i, at in enumerate([late, early, late]):
+        outputs = {"predict": np.array([1, 0])}
+        record = PayloadRecord(f"t{i}", at.timestamp(), "digits-api", "digits/1", "oip", 200, 0.5, 2)
+        log.submit(replace(record, inputs={"input": tensor}, outputs=outputs))
+    log.submit(PayloadRecord("e", late.timestamp(), "digits-api", "digits/1", "oip", 400, 0.1, error="bad"))
+    log.close()
+    by_hour = {
+        p.parent.relative_to(tmp_path).as_posix(): pq.read_table(p).to_pylist()
+        for p in tmp_path.rglob("*.parquet")
+    }
+    assert sorted(by_hour) == [
+        "deployment=digits-api/date=2026-03-01/hour=23",
+        "deployment=digits-api/date=2026-03-02/hour=00",
+    ]
+    rows = by_hour["deployment=digits-api/date=2026-03-01/hour=23"]
+    assert [r["request_id"] for r in rows] == ["t0", "t2", "e"]
+    assert rows[0]["time"] == late and rows[0]["inputs"] == {"input": [[0, 1, 2], [3, 4, 5]]}
+    assert rows[0]["outputs"] == {"predict": [1, 0]}
+    assert rows[2]["inputs"] is None and rows[2]["outputs"] is None and rows[2]["error"] == "bad"
+    assert log.written == 4
+
+
+def test_values_arrow_cannot_type_are_kept_as_json_text(tmp_path: Path) -> None:
+    log = PayloadLog(tmp_path)
+    log.start()
+    mixed = np.array([{"a": 1}, "text"], dtype=object)
+    log.submit(PayloadRecord("m", datetime.now(UTC).timestamp(), "churn-api", "churn/1", "mlflow", 200, 1.0,
+                             2, inputs={"blob": mixed}, outputs={"predict": np.array([0, 1])}))  # fmt: skip
+    log.close()
+    (row,) = [r for p in tmp_path.rglob("*.parquet") for r in pq.read_table(p).to_pylist()]
+    assert row["inputs"] == {"blob": '[{"a": 1}, "text"]'} and row["outputs"] == {"predict": [0, 1]}

@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from steward.core.registry import ModelVersion
-from steward.serving.runtime import Loader, example_row
-from tests.serving.conftest import Registry, StaticResolver, build_app
+from steward.serving.runtime import Loader, Runtime, example_row
+from tests.serving.conftest import DEPLOYMENT, Registry, StaticResolver, build_app
 from tests.serving.requests import oip_tensor
 
 INFER = "/v2/models/churn-api/infer"
@@ -133,3 +133,46 @@ def test_warm_up_example_fits_the_signature(registry: Registry) -> None:
     assert list(row.columns) == ["tenure", "charges", "plan"] and len(row) == 1
     digits = registry.version("digits/1")
     assert digits.signature is not None and example_row(digits.signature).shape == (1, 4)
+
+
+class FakeFeed:
+    """A change feed the test drives: ``announce(name)`` is what a NOTIFY would deliver."""
+
+    def __init__(self) -> None:
+        self.on_change: Any = None
+        self.stopped = False
+
+    def start(self, on_change: Any) -> None:
+        self.on_change = on_change
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
+@pytest.mark.anyio
+async def test_an_announced_change_is_resolved_at_once_and_others_are_ignored(registry: Registry) -> None:
+    resolver = StaticResolver(registry, {"digits/1": 100})
+    feed = FakeFeed()
+    runtime = Runtime(DEPLOYMENT, resolver, registry.loader(), poll_interval=60, changes=feed)
+    runtime.start()
+    try:
+        await _until(lambda: runtime.ready)
+        calls = resolver.calls
+        feed.on_change("some-other-deployment")
+        await asyncio.sleep(0.3)
+        assert resolver.calls == calls  # not ours: no re-read before the (60 s) safety poll
+        resolver.set({"digits/2": 100})
+        feed.on_change("digits")  # an alias move of a model it serves
+        await _until(lambda: runtime.table is not None and runtime.table.routes[0].label == "digits/2")
+        assert runtime.table is not None and runtime.table.revision == 2
+    finally:
+        await runtime.stop()
+    assert feed.stopped
+
+
+async def _until(condition: Any) -> None:
+    for _ in range(500):
+        if condition():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("condition never became true")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -28,11 +27,12 @@ def serve(
         ),
     ] = None,
     payload_log: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--payload-log",
-            metavar="DIR",
-            help="Folder for the Parquet payload log. Default: $STEWARD_HOME/payloads.",
+            metavar="DIR|URL",
+            help="Folder or fsspec URL (s3://bucket/payloads) of the Parquet payload log. "
+            "Default: the payloads setting ($STEWARD_HOME/payloads).",
             show_default=False,
         ),
     ] = None,
@@ -58,15 +58,21 @@ def serve(
     check_port_free(host, port)
     from steward.app import Steward
     from steward.serving.app import Limits
+    from steward.serving.payload_sink import open_sink
     from steward.serving.server import create_app, run
     from steward.serving.workers import ServeSpec, run_workers
 
-    folder = None if no_payload_log else (payload_log or settings.home / "payloads")
+    folder = None if no_payload_log else (payload_log or settings.payloads)
     limits = Limits(max_body=int(max_body_mb * 1024 * 1024))
     with Steward.open(settings) as steward:
         resolved = steward.deployments.resolve(deployment)  # fails now, clearly, if it does not exist
+        shown = None
+        if folder is not None:
+            sink = open_sink(folder, settings.payloads_options)
+            sink.prepare()  # a bad location fails now, clearly
+            shown = sink.location
         routes = [f"{r.version.ref} ({r.weight:g}%)" for r in resolved.routes]
-        _banner(deployment, routes, host, port, folder, workers)
+        _banner(deployment, routes, host, port, shown, workers)
         if workers == 1:
             run(create_app(steward, deployment, payload_log=folder, limits=limits), host, port)
     if workers > 1:
@@ -78,7 +84,7 @@ def serve(
 
 
 def _banner(
-    deployment: str, routes: list[str], host: str, port: int, folder: Path | None, workers: int
+    deployment: str, routes: list[str], host: str, port: int, folder: str | None, workers: int
 ) -> None:
     url = base_url(host, port)
     out = console()

@@ -27,7 +27,6 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from steward.core.errors import NotFoundError, StewardError
@@ -202,7 +201,13 @@ class ServingApp:
         elif path == "/version":
             _allow(method, "GET")
             served = [r.label for r in table.routes] if table else []
-            body = {"steward": VERSION, "deployment": self.name, "model_versions": served}
+            revision = table.revision if table else None
+            body = {
+                "steward": VERSION,
+                "deployment": self.name,
+                "revision": revision,
+                "model_versions": served,
+            }
         else:
             raise NotFoundError(f"No such endpoint: {method} {path}. See /v2 and /invocations.")
         await respond(send, 200, dumps(body))
@@ -319,7 +324,7 @@ class ServingApp:
         self.payload_log.submit(
             PayloadRecord(
                 request_id=request_id,
-                time=datetime.now(UTC),
+                time=time.time(),
                 deployment=self.name,
                 version=route.label if route is not None else None,
                 protocol=protocol,

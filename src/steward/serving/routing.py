@@ -75,6 +75,7 @@ class RoutingTable:
         routes: Sequence[Served],
         *,
         marker: object = None,
+        revision: int | None = None,
         sticky_header: str | None = None,
         log_sample_rate: float = 1.0,
         shadows: Sequence[Served] = (),
@@ -86,6 +87,8 @@ class RoutingTable:
         self.deployment = deployment
         self.routes = tuple(routes)
         self.marker = marker
+        #: The deployment revision this table serves (None for tables built by hand).
+        self.revision = revision
         self.sticky_header = sticky_header.lower().encode("latin-1") if sticky_header else None
         self.log_sample_rate = log_sample_rate
         #: Versions that get a copy of each request off the request path; they never answer.

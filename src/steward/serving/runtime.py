@@ -1,9 +1,12 @@
 """Keep the routing table in step with the deployment: load, warm up, swap.
 
-A background task asks the control plane's resolver for the deployment every
-``poll_interval`` seconds (one ``resolve`` call, in a worker thread). When its
+A background thread asks the control plane's resolver for the deployment every
+``poll_interval`` seconds (one ``resolve`` call), and at
+once when a :class:`ChangeFeed` (PostgreSQL's LISTEN/NOTIFY, see
+:mod:`~steward.serving.changes`) announces a change to the deployment or to a
+model whose alias it follows; polling then is only a slow safety net. When its
 ``marker`` changes, the new versions are loaded and warmed up in that same
-worker thread (a one-row example built from the signature goes through
+thread (a one-row example built from the signature goes through
 ``predict``), then the new :class:`~steward.serving.routing.RoutingTable`
 replaces the old one in a single reference assignment. Requests in flight keep
 the table they started with; models no longer routed to are dropped from the
@@ -18,7 +21,6 @@ and the failure is logged and counted. The failed marker is retried after
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import threading
@@ -30,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from steward.core.deployment import ResolvedDeployment, ResolvedRoute
-from steward.core.registry import ModelVersion
+from steward.core.registry import ModelRef, ModelVersion
 from steward.core.signature import ColumnSpec, Signature
 from steward.serving.metrics import ServingMetrics
 from steward.serving.routing import RoutingTable, Served, ServedModel, has_proba
@@ -46,6 +48,17 @@ class DeploymentResolver(Protocol):
     """What the server needs of the control plane: the deployment as it stands now."""
 
     def resolve(self, name: str) -> ResolvedDeployment: ...
+
+
+class ChangeFeed(Protocol):
+    """Announcements of deployment changes and alias moves, from another thread.
+
+    ``on_change(name)`` gets the deployment's or the model's name, or None when changes may have
+    been missed (the feed just (re)connected)."""
+
+    def start(self, on_change: Callable[[str | None], None]) -> None: ...
+
+    def stop(self) -> None: ...
 
 
 class SwapError(Exception):
@@ -135,6 +148,7 @@ class Runtime:
         metrics: ServingMetrics | None = None,
         poll_interval: float = 0.3,
         retry_interval: float = 5.0,
+        changes: ChangeFeed | None = None,
     ) -> None:
         self.deployment = deployment
         self.resolver = resolver
@@ -146,7 +160,15 @@ class Runtime:
         self.last_error: str | None = None
         self._failed: tuple[object, float] | None = None
         self._lock = threading.Lock()
-        self._task: asyncio.Task[None] | None = None
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._wake = threading.Event()  # set by the change feed: re-resolve now
+        self.changes = changes
+        #: Names whose announced changes concern this deployment: itself and the models it serves.
+        self._watched: frozenset[str] = frozenset({deployment})
+        #: Called (in the refresh thread) after a new table went live; the server freezes the
+        #: collector's view of everything loaded then (see :func:`steward.serving.server.run`).
+        self.after_swap: Callable[[], None] | None = None
 
     @property
     def ready(self) -> bool:
@@ -156,6 +178,7 @@ class Runtime:
         """Resolve the deployment; if it changed, load, warm up and swap. True if a new table went live."""
         with self._lock:
             resolved = self.resolver.resolve(self.deployment)
+            self._watched = _watched(resolved)
             marker = resolved.marker
             current = self.table
             if current is not None and current.marker == marker:
@@ -177,6 +200,8 @@ class Runtime:
             self.cache.retain([r.version for r in (*table.routes, *table.shadows)])
             if current is not None:
                 self.metrics.swaps.inc()
+            if self.after_swap is not None:
+                self.after_swap()
             log.info(
                 "deployment %s now serves %s",
                 self.deployment,
@@ -216,6 +241,7 @@ class Runtime:
                 self.deployment,
                 routes,
                 marker=resolved.marker,
+                revision=resolved.deployment.revision,
                 sticky_header=spec.sticky_header,
                 log_sample_rate=spec.log_sample_rate,
                 batching=spec.batching,
@@ -248,30 +274,51 @@ class Runtime:
             failures.append(f"fallback {resolved.fallback.ref} failed to load too: {exc}")
             return None
 
-    # -- the background task ---------------------------------------------------
+    # -- the background thread -------------------------------------------------
 
     def start(self) -> None:
-        """Start polling on the running event loop (the first poll loads the models)."""
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._poll(), name="steward-refresh")
+        """Start the refresh thread (its first pass loads the models), and the change feed.
+
+        A thread, not a task on the event loop: under a saturated loop (every connection busy with
+        inline predictions) a task waits its turn for seconds, a thread gets the GIL within the
+        switch interval; the swap itself is one reference assignment either way."""
+        if self._thread is None:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._poll, name="steward-refresh", daemon=True)
+            self._thread.start()
+            if self.changes is not None:
+                self.changes.start(self.changed)
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        thread, self._thread = self._thread, None
+        if thread is None:
+            return
+        if self.changes is not None:
+            await asyncio.to_thread(self.changes.stop)
+        self._stop.set()
+        self._wake.set()
+        await asyncio.to_thread(thread.join)
 
-    async def _poll(self) -> None:
-        while True:
+    def changed(self, name: str | None) -> None:
+        """A change was announced (from any thread): re-resolve now if it may concern this deployment."""
+        if name is None or name in self._watched:
+            self._wake.set()
+
+    def _poll(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
             try:
-                await asyncio.to_thread(self.refresh)
-            except asyncio.CancelledError:
-                raise
+                self.refresh()
             except Exception as exc:  # the store may be briefly unreachable: keep serving, retry
                 self.last_error = f"cannot resolve deployment {self.deployment!r}: {exc}"
                 log.error("%s", self.last_error)
-            await asyncio.sleep(self.poll_interval)
+            self._wake.wait(self.poll_interval)
+
+
+def _watched(resolved: ResolvedDeployment) -> frozenset[str]:
+    spec = resolved.deployment.spec
+    refs = [r.ref for r in spec.routes] + list(spec.shadows) + ([spec.fallback] if spec.fallback else [])
+    return frozenset({resolved.deployment.name, *(ModelRef.parse(ref).model for ref in refs)})
 
 
 def _fallback_route(route: ResolvedRoute, version: ModelVersion | None, model: ServedModel) -> Served:

@@ -6,6 +6,7 @@ import gc
 import importlib.util
 import signal
 import socket
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,31 +16,43 @@ from types import FrameType
 from steward.app import Steward
 from steward.services.packaging import load_version
 from steward.serving.app import Limits, ServingApp
+from steward.serving.changes import PostgresChangeListener
 from steward.serving.payload_log import PayloadLog
+from steward.serving.payload_sink import open_sink
 from steward.serving.runtime import Runtime
+
+#: How often the deployment is re-read: the only way to learn of changes on SQLite, a safety net on
+#: PostgreSQL (which announces them: see steward.serving.changes).
+POLL_SECONDS = 0.3
+SAFETY_POLL_SECONDS = 5.0
 
 
 def create_app(
     steward: Steward,
     deployment: str,
     *,
-    payload_log: Path | None,
+    payload_log: str | Path | None,
     limits: Limits | None = None,
-    poll_interval: float = 0.3,
+    poll_interval: float | None = None,
     worker: str | None = None,
 ) -> ServingApp:
     """The app for *deployment*, reading it from *steward*'s store and loading from its artifacts.
 
+    *payload_log* is a folder or an fsspec URL (written with the ``payloads_options`` setting).
     *worker* (``w0``, ``w1``…) names this process's payload-log files when several serve one port."""
+    uri = steward.settings.uri
+    changes = PostgresChangeListener(uri) if uri.startswith(("postgresql", "postgres:")) else None
     runtime = Runtime(
         deployment,
         steward.deployments,
         lambda version: load_version(steward.artifacts, version),
-        poll_interval=poll_interval,
+        poll_interval=poll_interval or (SAFETY_POLL_SECONDS if changes else POLL_SECONDS),
+        changes=changes,
     )
     log = None
     if payload_log is not None:
-        log = PayloadLog(payload_log, on_drop=runtime.metrics.payload_dropped.inc, worker=worker)
+        sink = open_sink(payload_log, steward.settings.payloads_options)
+        log = PayloadLog(sink, on_drop=runtime.metrics.payload_dropped.inc, worker=worker)
     return ServingApp(runtime, payload_log=log, limits=limits)
 
 
@@ -83,8 +96,16 @@ def run(
     import pyarrow.parquet  # noqa: F401 - the payload log's, imported now so that it is frozen below
 
     # Everything alive now (the libraries, the app) lives as long as the process: out of the
-    # collector's sight, a full collection no longer walks it (it stalled requests for 100-270 ms).
+    # collector's sight, a full collection no longer walks it (it stalled requests for 100-340 ms).
+    # The same after every swap: loading a model imports its libraries (scikit-learn, skops, scipy:
+    # ~90,000 objects) and builds the model; left in view, they made each full collection ~300 ms.
     gc.freeze()
+    app.runtime.after_swap = gc.freeze
+    # A thread waiting for the GIL (the swap's loader, the payload writer) waits up to the switch
+    # interval each time it wants it back; at the default 5 ms, loading a model while inline
+    # predictions kept the loop busy took 20 s under 32 clients (the loader wants the GIL back
+    # after every read). 1 ms bounds both that and how long the writer can hold up a request.
+    sys.setswitchinterval(0.001)
     try:
         with _signals_end_quietly():
             uvicorn.Server(config).run(sockets=[sock])

@@ -21,7 +21,6 @@ import queue
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from steward.core.errors import InvalidInputError
@@ -125,7 +124,7 @@ class ShadowRunner:
         self.payload_log.submit(
             PayloadRecord(
                 request_id=job.request_id,
-                time=datetime.now(UTC),
+                time=time.time(),
                 deployment=self.deployment,
                 version=shadow.label,
                 protocol=job.protocol,

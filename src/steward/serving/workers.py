@@ -26,7 +26,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
-from pathlib import Path
 from types import FrameType
 
 from steward.serving.app import Limits
@@ -45,7 +44,7 @@ class ServeSpec:
     deployment: str
     host: str
     port: int
-    payload_log: Path | None
+    payload_log: str | None
     limits: Limits
 
 

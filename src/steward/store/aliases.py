@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 from steward.core.errors import NotFoundError
 from steward.core.registry import AliasEvent, check_alias, check_version_number
+from steward.store.deployments import announce_change
 from steward.store.rows import as_utc, check_text, model_key, version_id
 from steward.store.schema import alias_events, aliases, model_versions
 
@@ -76,6 +77,7 @@ def set_alias(
         )
         .returning(ev.c.seq)
     ).scalar_one()
+    announce_change(connection, name)  # deployments that follow the alias re-resolve (PostgreSQL)
     return AliasEvent(name, alias, version, previous, actor, at, reason, int(seq))
 
 

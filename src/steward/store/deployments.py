@@ -4,6 +4,11 @@ A deployment row holds the name and the number of its current revision; each
 revision row holds one spec, as JSON, append-only. Revision numbers are taken
 by an atomic ``UPDATE … RETURNING`` on the deployment row (as model versions
 are), so concurrent writers queue and numbers have no gaps.
+
+On PostgreSQL every change is announced with ``NOTIFY steward_deployments,
+'<deployment>'`` in its own transaction (delivered at commit, never for a
+rollback), as is every alias move (``'<model>'``, from ``store/aliases.py``):
+inference servers LISTEN and re-resolve at once instead of polling.
 """
 
 from __future__ import annotations
@@ -26,6 +31,15 @@ from steward.store.rows import as_utc, check_text, plain_json
 from steward.store.schema import deployment_revisions, deployments
 
 dp, dr = deployments, deployment_revisions
+
+#: The PostgreSQL channel that deployment changes and alias moves are announced on.
+CHANGES_CHANNEL = "steward_deployments"
+
+
+def announce_change(connection: Connection, name: str) -> None:
+    """``NOTIFY steward_deployments, name`` with the transaction (PostgreSQL; SQLite has no NOTIFY)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.select(sa.func.pg_notify(CHANGES_CHANNEL, name)))
 
 
 def no_deployment(name: str) -> NotFoundError:
@@ -64,7 +78,9 @@ class SqlDeploymentRepository:
                 .values(name=name, current_revision=1, created_at=at, updated_at=at)
                 .returning(dp.c.id)
             ).scalar_one()
-        return self._insert(deployment_id, name, 1, document, actor, at, reason)
+        created = self._insert(deployment_id, name, 1, document, actor, at, reason)
+        announce_change(self._connection, name)
+        return created
 
     def append_revision(
         self, name: str, spec: DeploymentSpec, *, actor: str, at: datetime, reason: str
@@ -80,7 +96,9 @@ class SqlDeploymentRepository:
         ).first()
         if row is None:
             raise no_deployment(name)
-        return self._insert(int(row.id), name, int(row.current_revision), document, actor, at, reason)
+        changed = self._insert(int(row.id), name, int(row.current_revision), document, actor, at, reason)
+        announce_change(self._connection, name)
+        return changed
 
     def _insert(
         self,
