@@ -33,6 +33,15 @@ TABLES = {
     "audit_events",
     "deployments",
     "deployment_revisions",
+    # monitoring
+    "monitoring_references",
+    "monitors",
+    "monitoring_files",
+    "monitoring_windows",
+    "monitoring_figures",
+    "monitoring_labels",
+    "alert_rules",
+    "alerts",
     migrate.VERSION_TABLE,
 }
 
