@@ -225,6 +225,7 @@ monitoring_references = sa.Table(
     ),
     sa.Column("ref", text(300), nullable=False),
     sa.Column("task", text(32), nullable=False),
+    sa.Column("features", _json(), nullable=False),
     sa.Column("profile", _json(), nullable=False),
     sa.Column("calibration", _json(), nullable=True),
     sa.Column("fingerprint", text(64), nullable=False),

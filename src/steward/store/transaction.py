@@ -8,12 +8,20 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Connection, Engine
 
-from steward.ports import AuditLog, DeploymentRepository, ModelRepository
+from steward.ports import (
+    AlertRepository,
+    AuditLog,
+    DeploymentRepository,
+    ModelRepository,
+    MonitoringRepository,
+)
+from steward.store.alerts import SqlAlertRepository
 from steward.store.audit import SqlAuditLog
 from steward.store.deployments import SqlDeploymentRepository
 from steward.store.engine import WRITE_OPTION, create_engine, normalise_url
 from steward.store.migrate import upgrade
 from steward.store.models import SqlModelRepository
+from steward.store.monitoring import SqlMonitoringRepository
 
 if TYPE_CHECKING:
     from steward.ports import Store
@@ -28,12 +36,16 @@ class SqlTransaction:
     models: ModelRepository
     audit: AuditLog
     deployments: DeploymentRepository
+    monitoring: MonitoringRepository
+    alerts: AlertRepository
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self.models = SqlModelRepository(connection)
         self.audit = SqlAuditLog(connection)
         self.deployments = SqlDeploymentRepository(connection)
+        self.monitoring = SqlMonitoringRepository(connection)
+        self.alerts = SqlAlertRepository(connection)
 
 
 class SqlStore:

@@ -43,6 +43,7 @@ def upgrade() -> None:
         sa.Column("version_id", sa.Integer(), nullable=False),
         sa.Column("ref", _text(300), nullable=False),
         sa.Column("task", _text(32), nullable=False),
+        sa.Column("features", sa.JSON(), nullable=False),
         sa.Column("profile", sa.JSON(), nullable=False),
         sa.Column("calibration", sa.JSON(), nullable=True),
         sa.Column("fingerprint", _text(64), nullable=False),
