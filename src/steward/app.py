@@ -10,7 +10,9 @@ from types import TracebackType
 from steward.artifacts import open_artifact_store
 from steward.core.errors import InvalidInputError
 from steward.ports import ArtifactStore, Store
+from steward.services.alerting import AlertService
 from steward.services.deploy import DeploymentService
+from steward.services.monitoring import MonitoringService
 from steward.services.registry import RegistryService
 from steward.settings import Settings
 from steward.store import open_store
@@ -25,6 +27,11 @@ class Steward:
         self.artifacts = artifacts
         self.registry = RegistryService(store, artifacts)
         self.deployments = DeploymentService(store)
+        self.alerts = AlertService(store)
+        # The payload log's location; the `payloads` setting (STEWARD_PAYLOADS) replaces this at merge.
+        self.monitoring = MonitoringService(
+            store, artifacts, str(settings.home / "payloads"), alerts=self.alerts
+        )
 
     @classmethod
     def open(cls, settings: Settings) -> Steward:

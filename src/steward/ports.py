@@ -251,8 +251,15 @@ class MonitoringRepository(Protocol):
     ) -> list[dict[str, Any]]: ...
 
     def replace_figures(
-        self, deployment: str, figures: Sequence[Figure], *, prefix: str | None = None
-    ) -> None: ...
+        self,
+        deployment: str,
+        windows: Iterable[tuple[datetime, str]],
+        figures: Sequence[Figure],
+        *,
+        performance: bool = False,
+    ) -> None:
+        """Replace the (window, version)s' payload-log figures, or their performance figures."""
+        ...
 
     def figures(
         self,

@@ -215,14 +215,22 @@ class SqlMonitoringRepository:
     # -- figures ----------------------------------------------------------------
 
     def replace_figures(
-        self, deployment: str, figures: Sequence[Figure], *, prefix: str | None = None
+        self,
+        deployment: str,
+        windows: Iterable[tuple[datetime, str]],
+        figures: Sequence[Figure],
+        *,
+        performance: bool = False,
     ) -> None:
-        """Replace the figures of each (window, version) in *figures* (only names starting *prefix*)."""
+        """Replace the figures of each (window start, version) in *windows* with *figures*.
+
+        Performance figures (``performance.*``, from labels) and the others (from the payload log) are
+        replaced separately: *performance* says which kind *figures* holds."""
         mid = self._monitor_id(deployment)
-        for start, version in sorted({(f.start, f.version) for f in figures}):
+        for start, version in sorted(set(windows)):
             where = [fg.c.monitor_id == mid, fg.c.start == as_utc(start), fg.c.version == version]
-            if prefix is not None:
-                where.append(fg.c.name.like(_glob_to_like(prefix + "*") or "%", escape="\\"))
+            kind = fg.c.name.like("performance.%")
+            where.append(kind if performance else sa.not_(kind))
             self._connection.execute(sa.delete(fg).where(*where))
         rows = [
             {
