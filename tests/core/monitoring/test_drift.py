@@ -10,6 +10,7 @@ import pytest
 from steward.core.errors import InvalidInputError
 from steward.core.monitoring.drift import DriftConfig, compare
 from steward.core.monitoring.profile import PREDICTION, build_reference, profile_like
+from steward.core.monitoring.thresholds import learn_thresholds
 
 from .conftest import frame
 
@@ -127,3 +128,22 @@ def test_prediction_drift_is_reported_apart_from_the_inputs():
     assert [f.feature for f in report.prediction] == [PREDICTION]
     assert report.prediction[0].drifted
     assert report.drifted_share == 0.0  # outputs do not count among the drifted inputs
+
+
+def test_thresholds_learned_from_reference_chunks_flag_drift_and_spare_the_rest():
+    data = frame(40_000, seed=1, numeric=4, categorical=1)
+    reference = build_reference(data)
+    learned = learn_thresholds(reference, data, chunks=10)
+    assert set(learned) == set(reference.features)
+    assert all(0 < v < 0.1 for v in learned.values())  # 4,000-row chunks vary far less than the defaults
+    config = DriftConfig(thresholds=learned, decision="effect")
+    drifted = compare(
+        reference, profile_like(reference, frame(4_000, seed=2, drift=True, numeric=4, categorical=1)), config
+    )
+    assert {f.feature for f in drifted.features if f.drifted} == {"n0", "n1", "n2", "n3", "c0"}
+    quiet = compare(
+        reference, profile_like(reference, frame(4_000, seed=3, numeric=4, categorical=1)), config
+    )
+    assert sum(f.drifted for f in quiet.features) <= 1  # mean + 3 sigma: a rare false alarm is expected
+    with pytest.raises(InvalidInputError, match="chunks"):
+        learn_thresholds(reference, data.head(5), chunks=10)
