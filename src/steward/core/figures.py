@@ -100,8 +100,8 @@ def estimated_figures(
 ) -> list[Figure]:
     """Confidence-based performance estimates, when the reference has labels and the model probabilities.
 
-    The window's scores are rebuilt from the ``__proba__`` sketch (each bin's count at its mean score),
-    so no raw scores are kept; the estimate's resolution is the sketch's."""
+    The window's scores come from the ``__proba__`` sketch (each bin's mean score, weighted by its
+    count), so no raw scores are kept; the estimate's resolution is the sketch's."""
     feature = current.features.get(PROBA)
     if not calibration or feature is None or not feature.count or not feature.sketch_counts:
         return []
@@ -110,11 +110,11 @@ def estimated_figures(
     counts = np.asarray(feature.sketch_counts, dtype=np.int64)
     sums = np.asarray(feature.sketch_sums, dtype=np.float64)
     means = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
-    scores = np.clip(np.repeat(means, counts), 0.0, 1.0)
+    seen = counts > 0
     estimator = ConfidenceBasedEstimator().fit(
         np.asarray(calibration["scores"], dtype=float), np.asarray(calibration["labels"])
     )
-    estimates = estimator.estimate(scores)
+    estimates = estimator.estimate(np.clip(means[seen], 0.0, 1.0), weights=counts[seen])
     return [
         Figure(
             deployment,
