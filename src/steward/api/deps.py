@@ -8,7 +8,9 @@ from fastapi import Depends, Header, Request
 
 from steward.app import Steward
 from steward.core.registry import check_tags
+from steward.services.alerting import AlertService
 from steward.services.deploy import DeploymentService
+from steward.services.monitoring import MonitoringService
 from steward.services.registry import RegistryService
 
 ACTOR_HEADER = "X-Steward-User"
@@ -27,6 +29,14 @@ def get_deployments(request: Request) -> DeploymentService:
     return get_steward(request).deployments
 
 
+def get_monitoring(request: Request) -> MonitoringService:
+    return get_steward(request).monitoring
+
+
+def get_alerts(request: Request) -> AlertService:
+    return get_steward(request).alerts
+
+
 def get_actor(
     request: Request, x_steward_user: Annotated[str | None, Header(alias=ACTOR_HEADER)] = None
 ) -> str:
@@ -40,3 +50,5 @@ def get_actor(
 Registry = Annotated[RegistryService, Depends(get_registry)]
 Deployments = Annotated[DeploymentService, Depends(get_deployments)]
 Actor = Annotated[str, Depends(get_actor)]
+Monitoring = Annotated[MonitoringService, Depends(get_monitoring)]
+Alerts = Annotated[AlertService, Depends(get_alerts)]

@@ -22,6 +22,7 @@ from steward.core.search import Page
 from steward.core.signature import Signature
 from steward.ports import ArtifactStore
 from steward.sdk.deployments import DeploymentMethods, Deployments
+from steward.sdk.monitoring import Monitoring, MonitoringMethods
 from steward.services.environment import git_commit, package_versions, python_version
 from steward.services.packaging import LoadedModel, load_version, package_model
 from steward.services.registry import LineageReport
@@ -82,7 +83,7 @@ class Registry(Protocol):
     ) -> Page[AuditEvent]: ...
 
 
-class Client(DeploymentMethods):
+class Client(DeploymentMethods, MonitoringMethods):
     """Register, find, load, label and deploy models.
 
     >>> client = steward.Client()                       # embedded, ~/.steward
@@ -111,6 +112,9 @@ class Client(DeploymentMethods):
             self._registry: Registry = remote
             self._artifacts: ArtifactStore = remote.artifacts
             self._deployments: Deployments = RemoteDeployments(remote.http)
+            from steward.sdk.remote_monitoring import RemoteMonitoring
+
+            self._monitoring: Monitoring = RemoteMonitoring(remote.http)
             self._closers.append(remote)
         else:
             from steward.app import Steward
@@ -119,6 +123,9 @@ class Client(DeploymentMethods):
             self._registry = app.registry
             self._artifacts = app.artifacts
             self._deployments = app.deployments
+            from steward.sdk.monitoring import EmbeddedMonitoring
+
+            self._monitoring = EmbeddedMonitoring(app.monitoring, app.alerts)
             self._closers.append(app)
 
     @property
