@@ -122,8 +122,8 @@ def as_strings(col: Column) -> Column:
         kind = kind.value_type
     if pa.types.is_string(kind):
         return col
-    if pa.types.is_large_string(kind):
-        return col.cast(pa.string())
+    if pa.types.is_large_string(kind):  # matched as it is: index_in takes a value set of its type
+        return col
     try:
         return pc.cast(col, pa.string())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
@@ -145,7 +145,7 @@ def category_counts(strings: Column, categories: tuple[str, ...]) -> tuple[np.nd
     missing = strings.null_count
     if not categories:
         return np.array([len(strings) - missing], dtype=np.int64), missing
-    codes = pc.index_in(strings, value_set=pa.array(categories, type=pa.string()))
+    codes = pc.index_in(strings, value_set=pa.array(categories, type=strings.type))
     found = codes.drop_null()
     found_np = found.to_numpy() if isinstance(found, pa.Array) else np.asarray(found)
     counts = np.bincount(found_np, minlength=len(categories) + 1).astype(np.int64)

@@ -436,9 +436,15 @@ def build_reference(
             if floats is not None
             else infer_kind(column(data, name), max_categories)
         )
-        source = floats if floats is not None and kind == "numeric" else column(data, name)
-        template = _template(name, kind, source, bins, sketch_bins, max_categories)
-        features[name] = _profile_column(template, data)
+        if floats is not None and kind == "numeric":
+            template = _template(name, kind, floats, bins, sketch_bins, max_categories)
+            features[name] = _numeric(name, floats, template, pandas_dtype(data, name))
+        else:
+            col = column(data, name)
+            template = _template(name, kind, col, bins, sketch_bins, max_categories)
+            features[name] = (
+                _profile_column(template, data) if kind == "numeric" else _categorical(name, col, template)
+            )
     return Profile(rows=row_count(data), features=features, columns_seen=tuple(sorted(names)), bins=bins)
 
 
