@@ -5,17 +5,21 @@ Nothing else in Steward decides which store or artifact backend to use.
 
 from __future__ import annotations
 
+from functools import cached_property
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from steward.artifacts import open_artifact_store
 from steward.core.errors import InvalidInputError
 from steward.ports import ArtifactStore, Store
 from steward.services.alerting import AlertService
 from steward.services.deploy import DeploymentService
-from steward.services.monitoring import MonitoringService
 from steward.services.registry import RegistryService
 from steward.settings import Settings
 from steward.store import open_store
+
+if TYPE_CHECKING:
+    from steward.services.monitoring import MonitoringService
 
 
 class Steward:
@@ -28,10 +32,15 @@ class Steward:
         self.registry = RegistryService(store, artifacts)
         self.deployments = DeploymentService(store)
         self.alerts = AlertService(store)
+
+    @cached_property
+    def monitoring(self) -> MonitoringService:
+        """Built on first use: the statistics behind it (SciPy) load only when monitoring is used."""
+        from steward.services.monitoring import MonitoringService
+
         # The payload log's location; the `payloads` setting (STEWARD_PAYLOADS) replaces this at merge.
-        self.monitoring = MonitoringService(
-            store, artifacts, str(settings.home / "payloads"), alerts=self.alerts
-        )
+        payloads = str(self.settings.home / "payloads")
+        return MonitoringService(self.store, self.artifacts, payloads, alerts=self.alerts)
 
     @classmethod
     def open(cls, settings: Settings) -> Steward:

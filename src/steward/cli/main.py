@@ -15,7 +15,7 @@ import typer
 from typer.core import TyperGroup
 
 from steward import __version__
-from steward.cli import alias, audit, demo, deploy, models, register, serve, server, versions
+from steward.cli import alias, audit, demo, deploy, models, monitor, register, serve, server, versions
 from steward.cli.options import GlobalOptions
 from steward.cli.output import EXIT_INTERRUPTED, EXIT_USAGE, exit_code_for, print_error
 from steward.core.errors import PolicyViolationError, StewardError
@@ -27,7 +27,7 @@ except ImportError:  # pragma: no cover - older Typer on Click
 
 
 #: The order ``steward --help`` lists the commands in: the everyday ones first.
-COMMAND_ORDER = ("models", "versions", "register", "alias", "deploy", "audit", "server", "demo")
+COMMAND_ORDER = ("models", "versions", "register", "alias", "deploy", "monitor", "audit", "server", "demo")
 
 
 class StewardGroup(TyperGroup):
@@ -92,6 +92,7 @@ app.add_typer(models.app, name="models")
 app.add_typer(versions.app, name="versions")
 app.add_typer(alias.app, name="alias")
 app.add_typer(deploy.app, name="deploy")
+app.add_typer(monitor.app, name="monitor")
 app.add_typer(audit.app, name="audit")
 app.command("register")(register.register)
 app.command("server")(server.server)

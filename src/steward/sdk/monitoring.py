@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from steward.core.alerts import Alert, AlertRule
 from steward.core.windows import Figure, LabelSummary, ReferenceInfo, RunSummary
-from steward.services.alerting import AlertService
-from steward.services.monitoring import MonitoringService
-from steward.services.monitoring_report import build_report, render_html
+
+if TYPE_CHECKING:  # the services (and the statistics behind them) load only when used
+    from steward.services.alerting import AlertService
+    from steward.services.monitoring import MonitoringService, Progress
 
 
 class Monitoring(Protocol):
@@ -27,7 +28,7 @@ class Monitoring(Protocol):
     def configure(
         self, deployment: str, *, actor: str, window: str = "hour", drift: Mapping[str, Any] | None = None
     ) -> dict[str, Any]: ...
-    def run(self, deployment: str, *, actor: str) -> RunSummary: ...
+    def run(self, deployment: str, *, actor: str, progress: Progress | None = None) -> RunSummary: ...
     def labels(
         self, deployment: str, data: Any, *, actor: str, label_column: str = "label"
     ) -> LabelSummary: ...
@@ -68,10 +69,12 @@ class EmbeddedMonitoring:
         self.list_rules = alerts.list_rules
         self.list_alerts = alerts.list_alerts
 
-    def run(self, deployment: str, *, actor: str) -> RunSummary:
-        return self._monitoring.run(deployment, actor=actor)
+    def run(self, deployment: str, *, actor: str, progress: Progress | None = None) -> RunSummary:
+        return self._monitoring.run(deployment, actor=actor, progress=progress)
 
     def report(self, deployment: str, window: str, html: bool) -> dict[str, Any] | str:
+        from steward.services.monitoring_report import build_report, render_html
+
         data = build_report(self._monitoring, deployment, window)
         return render_html(data) if html else data
 
@@ -100,9 +103,12 @@ class MonitoringMethods:
         """Windows of an ``hour`` or a ``day``; *drift* takes ``DriftConfig`` fields (e.g. numeric_method)."""
         return self._monitoring.configure(deployment, actor=self.actor, window=window, drift=drift)
 
-    def run_monitoring(self, deployment: str) -> RunSummary:
-        """Process the payload-log files no run has read yet (incremental, idempotent)."""
-        return self._monitoring.run(deployment, actor=self.actor)
+    def run_monitoring(self, deployment: str, *, progress: Progress | None = None) -> RunSummary:
+        """Process the payload-log files no run has read yet (incremental, idempotent).
+
+        *progress(done, total, file)* is called after each file (embedded only; a control plane
+        runs the whole run in one request)."""
+        return self._monitoring.run(deployment, actor=self.actor, progress=progress)
 
     def log_labels(self, deployment: str, data: Any, *, label_column: str = "label") -> LabelSummary:
         """Ground truth: a table with ``request_id``, *label_column* and optionally ``row``."""

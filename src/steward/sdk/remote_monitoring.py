@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from steward.core.alerts import Alert, AlertRule
@@ -13,6 +13,9 @@ from steward.core.deployment import check_deployment_name
 from steward.core.errors import InvalidInputError
 from steward.core.windows import Figure, LabelSummary, ReferenceInfo, RunSummary
 from steward.sdk.remote import API, _Http
+
+if TYPE_CHECKING:
+    from steward.services.monitoring import Progress
 
 PARQUET = {"Content-Type": "application/vnd.apache.parquet"}
 
@@ -78,7 +81,7 @@ class RemoteMonitoring:
         found: dict[str, Any] = self.http.json("PUT", self._path(deployment), json=body)
         return found
 
-    def run(self, deployment: str, *, actor: str) -> RunSummary:
+    def run(self, deployment: str, *, actor: str, progress: Progress | None = None) -> RunSummary:
         return RunSummary.from_dict(self.http.json("POST", self._path(deployment, "/run")))
 
     def labels(self, deployment: str, data: Any, *, actor: str, label_column: str = "label") -> LabelSummary:
