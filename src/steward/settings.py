@@ -12,6 +12,8 @@ code never reads the environment itself; it is handed a :class:`Settings`.
 ``STEWARD_CONFIG``     the config file (``$STEWARD_HOME/config.toml``)
 ``STEWARD_USER``       the actor recorded in the audit trail (your login name)
 ``STEWARD_TOKEN``      API token sent to a remote control plane
+``STEWARD_MONITOR_INTERVAL``  seconds between the control plane's monitoring runs
+                       (default 300; 0 turns the scheduler off)
 =====================  ===========================================================
 
 The config file is TOML with the same keys in lower case, without the
@@ -38,6 +40,7 @@ ENV_VARS = (
     "STEWARD_CONFIG",
     "STEWARD_USER",
     "STEWARD_TOKEN",
+    "STEWARD_MONITOR_INTERVAL",
 )
 
 
@@ -49,6 +52,7 @@ class Settings:
     actor: str
     token: str | None = None
     artifacts_options: dict[str, Any] = field(default_factory=dict)
+    monitor_interval: float = 300.0
 
     @property
     def is_remote(self) -> bool:
@@ -86,6 +90,7 @@ class Settings:
             actor=actor or env.get("STEWARD_USER") or config.get("user") or _login(),
             token=token or env.get("STEWARD_TOKEN") or config.get("token"),
             artifacts_options=dict(options),
+            monitor_interval=_seconds(env.get("STEWARD_MONITOR_INTERVAL") or config.get("monitor_interval")),
         )
 
 
@@ -106,6 +111,21 @@ def _read_config(path: Path) -> dict[str, Any]:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InvalidInputError(f"Cannot read the config file {path}: {exc}. Fix or remove it.") from None
+
+
+def _seconds(value: Any) -> float:
+    """The monitoring interval: a number of seconds from 0 (off) up; 300 when not set."""
+    if value is None or value == "":
+        return 300.0
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if not 0 <= seconds < 10**7:
+        raise InvalidInputError(
+            f"Bad monitor_interval {value!r}: seconds between monitoring runs, e.g. 300 (0 turns it off)."
+        )
+    return seconds
 
 
 def _login() -> str:

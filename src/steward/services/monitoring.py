@@ -251,6 +251,11 @@ class MonitoringService:
             notes,
         )
 
+    def monitored(self) -> list[str]:
+        """The deployments with a monitor (configured, run or labelled once), by name."""
+        with self.store.read() as tx:
+            return tx.monitoring.monitored()
+
     def _reference(self, version: str, cache: dict[str, _Reference | None]) -> _Reference | None:
         if version not in cache:
             cache[version] = None

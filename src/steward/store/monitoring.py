@@ -146,6 +146,11 @@ class SqlMonitoringRepository:
                 )
             )
 
+    def monitored(self) -> list[str]:
+        """The deployments that have a monitor, by name."""
+        query = sa.select(deployments.c.name).join(mo, mo.c.deployment_id == deployments.c.id)
+        return list(self._connection.execute(query.order_by(deployments.c.name)).scalars())
+
     def _monitor_id(self, deployment: str) -> int:
         did = self._deployment_id(deployment)
         found = self._connection.execute(sa.select(mo.c.id).where(mo.c.deployment_id == did)).scalar()
