@@ -152,3 +152,22 @@ def test_bad_reference_arguments_say_what_to_fix():
         build_reference(mixed(), kinds={"x": "weird"})  # type: ignore[dict-item]
     with pytest.raises(InvalidInputError, match="Not a profile"):
         Profile.from_dict({"rows": 1})
+
+
+def test_dictionary_encoded_categories_count_like_plain_strings():
+    reference = build_reference(pd.DataFrame({"c": ["a", "b", "b", "c", "c", "c"]}))
+    encoded = pa.chunked_array(
+        [
+            pa.DictionaryArray.from_arrays(
+                pa.array([0, 1, None, 2, 3], pa.int32()), pa.array(["a", "b", "zz", "c"])
+            ),
+            pa.DictionaryArray.from_arrays(pa.array([0, 0], pa.int32()), pa.array(["c", "q"])),
+        ]
+    )
+    plain = pa.table({"c": ["a", "b", None, "zz", "c", "c", "c"]})
+    assert (
+        profile_like(reference, pa.table({"c": encoded})).features["c"]
+        == profile_like(reference, plain).features["c"]
+    )
+    categorical = pd.DataFrame({"c": pd.Categorical(["a", None, "zz"])})
+    assert profile_like(reference, categorical).features["c"].counts == (0, 0, 1, 1)

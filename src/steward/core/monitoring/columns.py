@@ -140,7 +140,31 @@ def top_categories(strings: Column, max_categories: int) -> tuple[str, ...]:
     return tuple(v for _, v in pairs[:max_categories])
 
 
-def category_counts(strings: Column, categories: tuple[str, ...]) -> tuple[np.ndarray[Any, Any], int]:
+def _dictionary_counts(chunk: Any, categories: tuple[str, ...]) -> np.ndarray[Any, Any]:
+    """Counts of one dictionary-encoded chunk: only its (few) dictionary values are matched."""
+    other = len(categories)
+    values = as_strings(chunk.dictionary)
+    mapped = pc.index_in(values, value_set=pa.array(categories, type=values.type))
+    lookup = np.asarray(pc.fill_null(mapped, other).to_numpy(zero_copy_only=False), dtype=np.int64)
+    indices = chunk.indices.drop_null()
+    if lookup.size == 0:  # an empty dictionary: every index is null
+        return np.zeros(other + 1, dtype=np.int64)
+    codes = lookup[np.asarray(indices.to_numpy(zero_copy_only=False), dtype=np.int64)]
+    return np.bincount(codes, minlength=other + 1).astype(np.int64)
+
+
+def category_counts(col: Column, categories: tuple[str, ...]) -> tuple[np.ndarray[Any, Any], int]:
+    """Counts per category plus a last "other" bucket, and the number of missing values."""
+    if categories and pa.types.is_dictionary(col.type):
+        chunks = col.chunks if isinstance(col, pa.ChunkedArray) else [col]
+        counts = np.zeros(len(categories) + 1, dtype=np.int64)
+        for chunk in chunks:
+            counts += _dictionary_counts(chunk, categories)
+        return counts, int(col.null_count)
+    return _string_counts(as_strings(col), categories)
+
+
+def _string_counts(strings: Column, categories: tuple[str, ...]) -> tuple[np.ndarray[Any, Any], int]:
     """Counts per category plus a last "other" bucket, and the number of missing values."""
     missing = strings.null_count
     if not categories:

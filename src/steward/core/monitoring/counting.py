@@ -90,7 +90,7 @@ def _coarse(
 
 
 def count_categorical(name: str, col: Any, template: FeatureProfile) -> FeatureProfile:
-    counts, missing = category_counts(as_strings(col), template.categories)
+    counts, missing = category_counts(col, template.categories)
     return replace(
         template,
         count=int(counts.sum()),
