@@ -106,6 +106,30 @@ def test_labels_join_by_request_id_late_partial_and_unknown(monitored: Monitored
         assert len(tx.audit.list(action="monitoring.labels")) == 2
 
 
+def test_labels_that_arrive_before_their_predictions_count_at_the_next_run(monitored: Monitored) -> None:
+    m = monitored
+    m.app.monitoring.set_reference("churn/1", m.reference, actor="alice")
+    ids = [f"early{i}" for i in range(20)]
+    early = m.app.monitoring.labels("churn-api", labels_for(ids, m.labels[:20]), actor="bob")
+    assert (early.matched, early.unknown) == (0, 20)
+    write_payloads(m.payloads, "churn-api", "churn/1", m.reference.head(20), m.model, T1, prefix="early")
+    m.app.monitoring.run("churn-api", actor="alice")
+    assert values(m, "performance.labelled")[T1.replace(minute=0)] == 20
+
+
+def test_a_reference_set_again_restarts_the_open_window_instead_of_failing(monitored: Monitored) -> None:
+    m = monitored
+    m.app.monitoring.set_reference("churn/1", m.reference, actor="alice")
+    write_payloads(m.payloads, "churn-api", "churn/1", m.reference.head(30), m.model, T1, prefix="x")
+    m.app.monitoring.run("churn-api", actor="alice")
+    m.app.monitoring.set_reference("churn/1", m.reference.head(300), actor="alice")  # other bin edges
+    write_payloads(m.payloads, "churn-api", "churn/1", m.reference.head(10), m.model, T1, prefix="y")
+    m.app.monitoring.run("churn-api", actor="alice")
+    [window] = m.app.monitoring.windows("churn-api")[0]
+    assert window["rows"] == 10  # the profile restarted with the new reference
+    assert values(m, "requests")[T1.replace(minute=0)] == 40
+
+
 def test_bad_input_is_refused_and_nothing_is_written(monitored: Monitored) -> None:
     m = monitored
     with pytest.raises(NotFoundError):

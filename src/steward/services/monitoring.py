@@ -24,36 +24,30 @@ import pandas as pd
 from steward.core.audit import AuditEvent
 from steward.core.errors import InvalidInputError, NotFoundError
 from steward.core.figures import estimated_figures, profile_figures, traffic_figures
-from steward.core.lineage import describe_dataset
 from steward.core.monitoring.drift import DriftConfig
 from steward.core.monitoring.profile import (
-    PREDICTION,
-    PROBA,
     Profile,
-    build_reference,
     empty_like,
     profile_like,
 )
-from steward.core.registry import ModelRef, ModelVersion
+from steward.core.registry import ModelRef
 from steward.core.windows import (
-    TASKS,
     Figure,
     LabelSummary,
-    LatencyHistogram,
     ReferenceInfo,
     RunSummary,
     check_window,
     window_of,
 )
-from steward.ports import ArtifactStore, Store, Transaction
+from steward.ports import ArtifactStore, Store
+from steward.services import references
 from steward.services.alerting import AlertService
-from steward.services.packaging import load_version
 from steward.services.payloads import PayloadLogReader
 from steward.services.performance import performance_figures
+from steward.services.references import as_frame, resolve_version
 from steward.services.registry import Clock, utcnow
+from steward.services.window_state import add_traffic, merge_stored, merge_traffic, new_window
 
-#: At most this many reference scores and labels are kept to calibrate performance estimates.
-CALIBRATION_ROWS = 20_000
 #: ``progress(done, total, file)`` after each payload-log file.
 Progress = Callable[[int, int, str], None]
 
@@ -91,50 +85,19 @@ class MonitoringService:
 
         *labels* (a column name of *data*, or one value per row) lets monitoring estimate
         performance before labels arrive (binary classifiers with probabilities)."""
-        frame = _frame(data, "The reference data")
-        truth: np.ndarray[Any, Any] | None = None
-        if isinstance(labels, str):
-            if labels not in frame.columns:
-                raise InvalidInputError(f"The reference data has no label column {labels!r}.")
-            truth, frame = frame[labels].to_numpy(), frame.drop(columns=[labels])
-        elif labels is not None:
-            truth = np.asarray(labels)
-            if truth.shape != (len(frame),):
-                raise InvalidInputError(
-                    f"Give one label per reference row ({len(frame)}), got {truth.shape}."
-                )
-        if task is not None and task not in TASKS:
-            raise InvalidInputError(f"Unknown task {task!r}: use one of {', '.join(TASKS)}.")
         with self.store.read() as tx:
-            version = _version(tx, ref)
-        model = load_version(self.artifacts, version)
-        try:
-            outputs = frame.copy()
-            outputs[PREDICTION] = np.asarray(model.predict(frame)).reshape(len(frame), -1)[:, 0]
-            proba = _binary_proba(model, frame)
-        finally:
-            model.close()
-        if proba is not None:
-            outputs[PROBA] = proba
-        task = task or (
-            "classification" if proba is not None or _looks_discrete(outputs[PREDICTION]) else "regression"
-        )
-        profile = build_reference(outputs)
-        calibration = None
-        if truth is not None and proba is not None and task == "classification":
-            keep = np.random.default_rng(0).permutation(len(frame))[:CALIBRATION_ROWS]
-            calibration = {"scores": proba[keep].tolist(), "labels": pd.Series(truth[keep]).tolist()}
-        fingerprint = describe_dataset(frame, "reference", "reference").fingerprint
+            version = resolve_version(tx, ref)
+        built = references.build(self.artifacts, version, data, labels, task)
         with self.store.write() as tx:
             info, previous = tx.monitoring.put_reference(
                 version.model,
                 version.version,
-                task=task,
-                features=list(profile.features),
-                profile=profile.to_dict(),
-                calibration=calibration,
-                fingerprint=fingerprint,
-                rows=len(frame),
+                task=built.task,
+                features=list(built.profile.features),
+                profile=built.profile.to_dict(),
+                calibration=built.calibration,
+                fingerprint=built.fingerprint,
+                rows=built.rows,
                 actor=actor,
                 at=self.clock(),
             )
@@ -153,7 +116,7 @@ class MonitoringService:
 
     def get_reference(self, ref: str) -> ReferenceInfo:
         with self.store.read() as tx:
-            version = _version(tx, ref)
+            version = resolve_version(tx, ref)
             return tx.monitoring.get_reference(version.model, version.version)[0]
 
     # -- monitors ---------------------------------------------------------------
@@ -210,8 +173,8 @@ class MonitoringService:
                 for chunk in self.log.chunks(deployment, name):
                     file_rows += len(chunk.rows)
                     for version, requests in chunk.requests.groupby("version", sort=False):
-                        state = windows.setdefault(str(version), _new_window())
-                        _add_traffic(state, requests)
+                        state = windows.setdefault(str(version), new_window())
+                        add_traffic(state, requests)
                     for version, rows in chunk.rows.groupby("version", sort=False):
                         reference = self._reference(str(version), references)
                         if reference is None:
@@ -231,6 +194,10 @@ class MonitoringService:
                 deployment, start, end, windows, references, consumed, config
             )
             touched.append(start.isoformat())
+        if touched:
+            figures_total += self._performance(
+                deployment, monitor["window"], only={start for start, _ in by_window}
+            )
         fired = resolved = 0
         if self.alerts is not None and touched:
             fired, resolved = self.alerts.evaluate(deployment, actor=actor)
@@ -285,15 +252,11 @@ class MonitoringService:
             figures: list[Figure] = []
             for version, state in windows.items():
                 stored = tx.monitoring.get_window(deployment, start, version)
-                traffic = _merge_traffic(stored["traffic"] if stored else None, state)
+                traffic = merge_traffic(stored["traffic"] if stored else None, state)
                 reference = references.get(version)
                 profile = state["profile"]
                 if stored and stored["profile"] and reference is not None:
-                    profile = (
-                        Profile.from_dict(stored["profile"])
-                        if profile is None
-                        else profile.merge(Profile.from_dict(stored["profile"]))
-                    )
+                    profile = merge_stored(profile, stored["profile"])
                 if profile is None and reference is not None:
                     profile = empty_like(reference.profile)
                 rows = profile.rows if profile is not None else 0
@@ -318,7 +281,7 @@ class MonitoringService:
     def labels(self, deployment: str, data: Any, *, actor: str, label_column: str = "label") -> LabelSummary:
         """Store ground truth (columns ``request_id``, *label_column*, optionally ``row``) and recompute
         performance per window; labels of request ids the log does not have are counted, not refused."""
-        frame = _frame(data, "The labels")
+        frame = as_frame(data, "The labels")
         missing = [c for c in ("request_id", label_column) if c not in frame.columns]
         if missing:
             raise InvalidInputError(
@@ -367,6 +330,19 @@ class MonitoringService:
             tuple(r for r, _ in unknown[:10]), len(figures),
         )  # fmt: skip
 
+    def _performance(self, deployment: str, window: str, *, only: set[datetime]) -> int:
+        """Recompute the performance figures of a run's windows from the stored labels, if any."""
+        with self.store.read() as tx:
+            stored = tx.monitoring.labels(deployment)
+        if not stored:
+            return 0
+        figures, _ = performance_figures(deployment, self.log, window, stored, self._task, only)
+        with self.store.write() as tx:
+            tx.monitoring.replace_figures(
+                deployment, {(f.start, f.version) for f in figures}, figures, performance=True
+            )
+        return len(figures)
+
     def _task(self, version: str) -> str | None:
         reference = self._reference(version, {})
         return reference.info.task if reference is not None else None
@@ -406,77 +382,11 @@ class MonitoringService:
         return found, references
 
 
-def _version(tx: Transaction, ref: str) -> ModelVersion:
-    parsed = ModelRef.parse(ref)
-    number = parsed.version
-    if parsed.alias is not None:
-        number = tx.models.get_alias(parsed.model, parsed.alias)
-        if number is None:
-            raise NotFoundError(f"Model {parsed.model!r} has no alias {parsed.alias!r}.")
-    if number is None:
-        number = tx.models.get_model(parsed.model).latest_version
-    return tx.models.get_version(parsed.model, number)
-
-
-def _frame(data: Any, what: str) -> pd.DataFrame:
-    if isinstance(data, pd.DataFrame):
-        frame = data
-    elif hasattr(data, "to_pandas"):
-        frame = data.to_pandas()
-    elif isinstance(data, (dict, list)):
-        frame = pd.DataFrame(data)
-    else:
-        raise InvalidInputError(
-            f"{what} must be a table (pandas, polars or pyarrow), got {type(data).__name__}."
-        )
-    if frame.empty:
-        raise InvalidInputError(f"{what} has no rows.")
-    frame.columns = [str(c) for c in frame.columns]
-    return frame.reset_index(drop=True)
-
-
-def _binary_proba(model: Any, frame: pd.DataFrame) -> np.ndarray[Any, Any] | None:
-    if getattr(model.predictor, "predict_proba", None) is None:
-        return None
-    proba = np.asarray(model.predict_proba(frame), dtype=float)
-    if proba.ndim != 2 or proba.shape[1] != 2:
-        return None
-    return proba[:, 1]
-
-
-def _looks_discrete(values: pd.Series) -> bool:
-    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
-        return True
-    return pd.api.types.is_integer_dtype(values)
-
-
 def _drift_config(settings: Mapping[str, Any]) -> DriftConfig:
     try:
         return DriftConfig(**dict(settings))
     except TypeError as exc:
         raise InvalidInputError(f"Unknown drift setting: {exc}. Use DriftConfig's fields.") from None
-
-
-def _new_window() -> dict[str, Any]:
-    return {"profile": None, "requests": 0, "errors": 0, "latency": LatencyHistogram()}
-
-
-def _add_traffic(state: dict[str, Any], requests: pd.DataFrame) -> None:
-    state["requests"] += len(requests)
-    state["errors"] += int((requests["status"] >= 400).sum())
-    state["latency"].add(requests["latency_ms"].to_numpy(dtype=float))
-
-
-def _merge_traffic(stored: Mapping[str, Any] | None, state: Mapping[str, Any]) -> dict[str, Any]:
-    stored = stored or {}
-    latency = LatencyHistogram(stored.get("latency") or {}).merge(state["latency"])
-    rows = int(stored.get("rows", 0)) + (state["profile"].rows if state["profile"] is not None else 0)
-    return {
-        "requests": int(stored.get("requests", 0)) + state["requests"],
-        "errors": int(stored.get("errors", 0)) + state["errors"],
-        "rows": rows,
-        "latency": latency.to_dict(),
-    }
 
 
 def _plain(value: Any) -> Any:

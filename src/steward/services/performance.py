@@ -27,8 +27,11 @@ def performance_figures(
     window: str,
     labels: Sequence[tuple[str, int, Any]],
     task_of: Callable[[str], str | None],
+    only: set[datetime] | None = None,
 ) -> tuple[list[Figure], set[tuple[str, int]]]:
-    """``performance.*`` figures per (window, version), and the label keys that matched a prediction."""
+    """``performance.*`` figures per (window, version), and the label keys that matched a prediction.
+
+    *only* limits the work to the windows starting at these times (a run's windows)."""
     if not labels:
         return [], set()
     truth = pd.DataFrame(labels, columns=["request_id", "row", "label"])
@@ -36,6 +39,8 @@ def performance_figures(
     parts: list[pd.DataFrame] = []
     for name in log.files(deployment):
         start, end = window_of(log.partition_path(deployment, name), window)
+        if only is not None and start not in only:
+            continue
         for chunk in log.chunks(deployment, name, with_inputs=False):
             rows = chunk.rows
             if rows.empty or PREDICTION not in rows.columns:
