@@ -8,7 +8,7 @@ written to Parquet once; then each tool runs in its own child process, so each o
 system, from ``os.wait4``) and peak RSS are its own. Each child also reports the CPU seconds of the
 computation alone (after the Parquet files are read). Modes for Steward:
 
-- ``memory``: both files read into pandas, ``build_reference`` + ``profile_like`` + ``compare``;
+- ``memory``: both files read into Arrow tables, ``build_reference`` + ``profile_like`` + ``compare``;
 - ``streaming``: the reference profile's edges fixed on the first ``--sample`` rows, then both files
   streamed record batch by record batch (``profile_parquet``) and compared: memory stays flat.
 
@@ -79,11 +79,11 @@ def work_steward(reference: str, current: str, mode: str, sample: int, batch_siz
     from steward.core.monitoring.parquet import profile_parquet
     from steward.core.monitoring.profile import build_reference, profile_like
 
-    if mode == "memory":
-        ref_frame, cur_frame = pq.read_table(reference).to_pandas(), pq.read_table(current).to_pandas()
+    if mode == "memory":  # Arrow tables as read: profiles need no pandas
+        ref_table, cur_table = pq.read_table(reference), pq.read_table(current)
         start = time.process_time()
-        profile = build_reference(ref_frame)
-        report = compare(profile, profile_like(profile, cur_frame))
+        profile = build_reference(ref_table)
+        report = compare(profile, profile_like(profile, cur_table))
     else:
         start = time.process_time()
         head = next(pq.ParquetFile(reference).iter_batches(batch_size=sample))

@@ -104,7 +104,9 @@ def as_floats(col: Column) -> np.ndarray[Any, np.dtype[np.float64]]:
     kind = _plain_type(col)
     if pa.types.is_dictionary(col.type):
         col = col.cast(kind)
-    if is_numeric_type(kind) or pa.types.is_boolean(kind) or pa.types.is_null(kind):
+    if pa.types.is_float64(kind):
+        floats = col
+    elif is_numeric_type(kind) or pa.types.is_boolean(kind) or pa.types.is_null(kind):
         floats = pc.cast(col, pa.float64())
     elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
         parsed = pd.to_numeric(pd.Series(col.to_numpy(zero_copy_only=False), dtype=object), errors="coerce")

@@ -29,7 +29,7 @@ from steward.core.monitoring.columns import (
 from steward.core.monitoring.feature import FeatureProfile
 
 KINDS: tuple[str, ...] = ("numeric", "categorical", "boolean", "text")
-#: Reference quantiles (the edges) come from a seeded subsample of this many values when there are more.
+#: Reference quantiles (the edges) come from every k-th value, about this many, when there are more.
 QUANTILE_SAMPLE = 200_000
 #: Extra sketch edges at these quantiles (and 1 minus them): finer bins in the tails.
 TAIL_LEVELS = (0.0002, 0.0005, 0.001, 0.002, 0.005)
@@ -124,12 +124,13 @@ def _edges(
     Quantiles are sample values (the inverted CDF). With at most ``sketch_bins + 1`` distinct values the
     sketch's edges are exactly those values. The sketch ends with one more edge just above the maximum,
     so its last bins hold the maximum and the values above it apart."""
-    finite = values[np.isfinite(values)]
+    present = np.isfinite(values)
+    finite = values if np.count_nonzero(present) == values.size else values[present]
     if finite.size == 0:
         return (), ()
     sample = finite
-    if finite.size > QUANTILE_SAMPLE:  # edges from a seeded subsample; the extremes from every row
-        sample = finite[np.random.default_rng(0).integers(0, finite.size, QUANTILE_SAMPLE)]
+    if finite.size > QUANTILE_SAMPLE:  # edges from an even subsample; the extremes from every row
+        sample = finite[:: finite.size // QUANTILE_SAMPLE]
     ordered = np.sort(sample)
     lowest, highest = float(finite.min()), float(finite.max())
 

@@ -25,12 +25,14 @@ from steward.core.errors import InvalidInputError
 from steward.core.monitoring.columns import (
     Data,
     FeatureKind,
+    as_floats,
     column,
     column_names,
     infer_kind,
     numeric_column,
     pandas_dtype,
     row_count,
+    type_name,
 )
 from steward.core.monitoring.counting import (
     count_categorical,
@@ -124,14 +126,15 @@ def build_reference(
         if floats is not None and kind == "numeric":
             template = make_template(name, kind, floats, bins, sketch_bins, max_categories)
             features[name] = count_numeric(name, floats, template, pandas_dtype(data, name))
+        elif kind == "numeric":  # Arrow numbers, or values to read as numbers: converted once
+            col = column(data, name)
+            values = as_floats(col)
+            template = make_template(name, kind, values, bins, sketch_bins, max_categories)
+            features[name] = count_numeric(name, values, template, type_name(col))
         else:
             col = column(data, name)
             template = make_template(name, kind, col, bins, sketch_bins, max_categories)
-            features[name] = (
-                profile_column(template, data)
-                if kind == "numeric"
-                else count_categorical(name, col, template)
-            )
+            features[name] = count_categorical(name, col, template)
     return Profile(rows=row_count(data), features=features, columns_seen=tuple(sorted(names)))
 
 

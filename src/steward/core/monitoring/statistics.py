@@ -56,15 +56,16 @@ def ks_on_grid(reference: Counts, current: Counts) -> tuple[float, float]:
 
     The statistic is the largest gap between the two empirical CDFs at the grid's edges: the exact
     two-sample statistic when every value lies on an edge (discrete data), otherwise a lower bound
-    within the largest bin's share of it. The p-value is scipy's ``ks_2samp(method="asymp")`` formula
-    (``kstwo.sf(d, round(n*m/(n+m)))``)."""
+    within the largest bin's share of it. The p-value is the limiting Kolmogorov distribution,
+    ``kstwobign.sf(d * sqrt(n*m/(n+m)))``: scipy's ``ks_2samp(method="asymp")`` uses ``kstwo`` with
+    ``n*m/(n+m)`` rows instead, which takes up to seconds a call at monitoring sizes; the two differ by
+    less than 0.03 at 100 rows, 0.009 at 1,000 and 0.001 at 100,000."""
     n, m = float(reference.sum()), float(current.sum())
     if not n or not m:
         return 0.0, 1.0
     gap = np.abs(np.cumsum(reference) / n - np.cumsum(current) / m)
     d = float(gap.max())
-    big, small = max(n, m), min(n, m)
-    p = float(stats.kstwo.sf(d, np.round(big * small / (big + small))))
+    p = float(stats.kstwobign.sf(d * np.sqrt(n * m / (n + m))))
     return d, float(np.clip(p, 0.0, 1.0))
 
 
