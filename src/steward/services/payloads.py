@@ -22,8 +22,8 @@ import pyarrow.parquet as pq
 
 from steward.core.monitoring.profile import PREDICTION, PROBA
 
-#: Columns the monitoring run needs from each file.
-BATCH_ROWS = 2_048
+#: Requests per batch read from a file (memory is one batch: this many requests and their rows).
+BATCH_ROWS = 512
 
 
 @dataclass(frozen=True)
