@@ -67,15 +67,18 @@ def test_runs_are_incremental_and_idempotent(monitored: Monitored) -> None:
 
 def test_odd_windows_say_what_is_wrong_and_the_run_completes(monitored: Monitored) -> None:
     m = monitored
-    m.app.monitoring.set_reference("churn/1", m.reference, actor="alice")
-    odd = m.reference.head(50).drop(columns=["c"]).assign(b=np.nan, a=1.0)  # missing, all-missing, constant
+    kinds = np.where(np.arange(len(m.reference)) % 2 == 0, "gold", "silver")
+    m.app.monitoring.set_reference("churn/1", m.reference.assign(tier=kinds), actor="alice")
+    # a missing column, an all-missing one, a constant one and an unseen category
+    odd = m.reference.head(50).drop(columns=["c"]).assign(b=np.nan, a=1.0, tier="platinum")
     write_payloads(m.payloads, "churn-api", "churn/1", odd, _Constant(), T1)
     write_payloads(m.payloads, "churn-api", "churn/9", m.reference.head(10), m.model, T2, prefix="x")
 
     summary = m.app.monitoring.run("churn-api", actor="alice")
 
     names = {f.name for f in m.app.monitoring.figures("churn-api")}
-    assert "quality.missing_column.c" in names
+    assert {"quality.missing_column.c", "quality.unseen_categories.tier", "quality.constant.a"} <= names
+    assert values(m, "drift.tier")[T1.replace(minute=0)] is not None
     assert values(m, "quality.missing.b")[T1.replace(minute=0)] == 1.0
     assert summary.skipped_versions == {"churn/9": 10} and "set-reference churn/9" in summary.notes[0]
     assert values(m, "requests")[T2.replace(minute=0)] == 10  # traffic figures still kept
