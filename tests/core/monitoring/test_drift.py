@@ -147,3 +147,18 @@ def test_thresholds_learned_from_reference_chunks_flag_drift_and_spare_the_rest(
     assert sum(f.drifted for f in quiet.features) <= 1  # mean + 3 sigma: a rare false alarm is expected
     with pytest.raises(InvalidInputError, match="chunks"):
         learn_thresholds(reference, data.head(5), chunks=10)
+
+
+def test_constant_columns_complete_and_say_so():
+    rng = np.random.default_rng(5)
+    reference_frame = pd.DataFrame({"flat": np.full(2_000, 3.0), "x": rng.normal(size=2_000)})
+    reference = build_reference(reference_frame)
+    assert reference.features["flat"].edges == (3.0, 3.0) and reference.features["flat"].std == 0.0
+    same = compare(reference, profile_like(reference, reference_frame.head(500)))
+    assert not same.feature("flat").drifted and same.feature("flat").score == 0.0
+    moved = pd.DataFrame({"flat": np.full(500, 4.0), "x": np.full(500, 0.1)})
+    report = compare(reference, profile_like(reference, moved))
+    flat = report.feature("flat")
+    assert flat.drifted and flat.statistics["wasserstein"] == pytest.approx(1.0)  # not normed: sd is 0
+    assert flat.out_of_range == 1.0
+    assert report.feature("x").drifted  # a constant window of a varied feature

@@ -218,15 +218,8 @@ def compare(
     weighted = None
     if importance:
         weights = {f.feature: float(importance.get(f.feature, 0.0)) for f in judged}
+        drifted_by_name = {f.feature: f.drifted for f in judged}
         total = sum(weights.values())
-        weighted = (
-            sum(w for name, w in weights.items() if results_by(results, name).drifted) / total
-            if total
-            else None
-        )
+        weighted = sum(w for name, w in weights.items() if drifted_by_name[name]) / total if total else None
     decisive = weighted if weighted is not None else share
     return DriftReport(tuple(results), share, bool(judged) and decisive >= config.drifted_share, weighted)
-
-
-def results_by(results: list[FeatureDrift], name: str) -> FeatureDrift:
-    return next(f for f in results if f.feature == name)
