@@ -381,6 +381,12 @@ class MonitoringService:
                 references[window["version"]] = reference.profile
         return found, references
 
+    def drift_config(self, deployment: str) -> DriftConfig:
+        """The drift settings *deployment*'s monitor compares windows with."""
+        with self.store.read() as tx:
+            monitor = tx.monitoring.get_monitor(deployment)
+        return _drift_config(monitor["drift"] if monitor else {})
+
 
 def _drift_config(settings: Mapping[str, Any]) -> DriftConfig:
     try:

@@ -15,7 +15,7 @@ from typing import Any
 
 from steward.core.charts import PALETTE, figure, to_svg
 from steward.core.errors import InvalidInputError
-from steward.core.monitoring.drift import DriftConfig, compare
+from steward.core.monitoring.drift import compare
 from steward.core.monitoring.profile import FeatureProfile, Profile
 from steward.core.monitoring.quality import check_quality
 from steward.services.monitoring import MonitoringService
@@ -59,9 +59,10 @@ def build_report(service: MonitoringService, deployment: str, window: str = "lat
         if w["version"] in references and w["profile"]:
             profile = Profile.from_dict(w["profile"])
             merged[w["version"]] = merged[w["version"]].merge(profile) if w["version"] in merged else profile
+    config = service.drift_config(deployment)
     for version, current in merged.items():
         reference = references[version]
-        drift = compare(reference, current, DriftConfig()) if current.rows else None
+        drift = compare(reference, current, config) if current.rows else None
         versions[version] = {
             "rows": current.rows,
             "drift": drift.to_dict() if drift else None,
