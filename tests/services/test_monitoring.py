@@ -133,6 +133,20 @@ def test_a_reference_set_again_restarts_the_open_window_instead_of_failing(monit
     assert values(m, "requests")[T1.replace(minute=0)] == 40
 
 
+def test_a_damaged_file_is_reported_and_left_for_the_next_run(monitored: Monitored) -> None:
+    m = monitored
+    m.app.monitoring.set_reference("churn/1", m.reference, actor="alice")
+    write_payloads(m.payloads, "churn-api", "churn/1", m.reference.head(10), m.model, T1)
+    damaged = m.payloads / "deployment=churn-api" / "date=2026-03-01" / "hour=11" / "part-broken.parquet"
+    damaged.parent.mkdir(parents=True)
+    damaged.write_bytes(b"not parquet at all")
+    summary = m.app.monitoring.run("churn-api", actor="alice")
+    assert (summary.files, summary.rows) == (1, 10)
+    assert any("part-broken.parquet" in note for note in summary.notes)
+    again = m.app.monitoring.run("churn-api", actor="alice")
+    assert again.files == 0 and any("part-broken.parquet" in note for note in again.notes)
+
+
 def test_bad_input_is_refused_and_nothing_is_written(monitored: Monitored) -> None:
     m = monitored
     with pytest.raises(NotFoundError):

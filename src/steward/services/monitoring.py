@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from steward.core.audit import AuditEvent
 from steward.core.errors import InvalidInputError, NotFoundError
@@ -46,7 +47,7 @@ from steward.services.payloads import PayloadLogReader
 from steward.services.performance import performance_figures
 from steward.services.references import as_frame, resolve_version
 from steward.services.registry import Clock, utcnow
-from steward.services.window_state import add_traffic, merge_stored, merge_traffic, new_window
+from steward.services.window_state import add_traffic, merge_states, merge_stored, merge_traffic, new_window
 
 #: ``progress(done, total, file)`` after each payload-log file.
 Progress = Callable[[int, int, str], None]
@@ -165,26 +166,19 @@ class MonitoringService:
         skipped: dict[str, int] = defaultdict(int)
         rows_total = figures_total = finished = 0
         touched: list[str] = []
+        notes: list[str] = []
         for (start, end), names in sorted(by_window.items()):
             windows: dict[str, dict[str, Any]] = {}
             consumed: list[tuple[str, int]] = []
             for name in names:
-                file_rows = 0
-                for chunk in self.log.chunks(deployment, name):
-                    file_rows += len(chunk.rows)
-                    for version, requests in chunk.requests.groupby("version", sort=False):
-                        state = windows.setdefault(str(version), new_window())
-                        add_traffic(state, requests)
-                    for version, rows in chunk.rows.groupby("version", sort=False):
-                        reference = self._reference(str(version), references)
-                        if reference is None:
-                            skipped[str(version)] += len(rows)
-                            continue
-                        state = windows[str(version)]
-                        part = profile_like(
-                            reference.profile, rows.drop(columns=["request_id", "row", "version"])
-                        )
-                        state["profile"] = part if state["profile"] is None else state["profile"].merge(part)
+                try:
+                    states, file_rows, file_skipped = self._read_file(deployment, name, references)
+                except (pa.ArrowException, OSError) as exc:  # a damaged file: left for a later run
+                    notes.append(f"Cannot read {name} ({exc}); it stays unprocessed for the next run.")
+                    continue
+                merge_states(windows, states)
+                for version, count in file_skipped.items():
+                    skipped[version] += count
                 consumed.append((name, file_rows))
                 rows_total += file_rows
                 finished += 1
@@ -201,22 +195,43 @@ class MonitoringService:
         fired = resolved = 0
         if self.alerts is not None and touched:
             fired, resolved = self.alerts.evaluate(deployment, actor=actor)
-        notes = tuple(
+        notes += [
             f"{rows} rows of {version} were not monitored: it has no reference "
             f"(`steward monitor set-reference {version} DATA`)."
             for version, rows in sorted(skipped.items())
-        )
+        ]
         return RunSummary(
             deployment,
-            len(new),
+            finished,
             rows_total,
             tuple(touched),
             figures_total,
             dict(skipped),
             fired,
             resolved,
-            notes,
+            tuple(notes),
         )
+
+    def _read_file(
+        self, deployment: str, name: str, references: dict[str, _Reference | None]
+    ) -> tuple[dict[str, dict[str, Any]], int, dict[str, int]]:
+        """One file's per-version states, its row count, and rows of versions without a reference."""
+        states: dict[str, dict[str, Any]] = {}
+        skipped: dict[str, int] = defaultdict(int)
+        rows_read = 0
+        for chunk in self.log.chunks(deployment, name):
+            rows_read += len(chunk.rows)
+            for version, requests in chunk.requests.groupby("version", sort=False):
+                add_traffic(states.setdefault(str(version), new_window()), requests)
+            for version, rows in chunk.rows.groupby("version", sort=False):
+                reference = self._reference(str(version), references)
+                if reference is None:
+                    skipped[str(version)] += len(rows)
+                    continue
+                state = states[str(version)]
+                part = profile_like(reference.profile, rows.drop(columns=["request_id", "row", "version"]))
+                state["profile"] = part if state["profile"] is None else state["profile"].merge(part)
+        return states, rows_read, skipped
 
     def monitored(self) -> list[str]:
         """The deployments with a monitor (configured, run or labelled once), by name."""

@@ -46,3 +46,15 @@ def merge_traffic(stored: Mapping[str, Any] | None, state: Mapping[str, Any]) ->
         "rows": rows,
         "latency": latency.to_dict(),
     }
+
+
+def merge_states(into: dict[str, dict[str, Any]], more: Mapping[str, Mapping[str, Any]]) -> None:
+    """Add one file's per-version states to the window's."""
+    for version, state in more.items():
+        target = into.setdefault(version, new_window())
+        target["requests"] += state["requests"]
+        target["errors"] += state["errors"]
+        target["latency"] = target["latency"].merge(state["latency"])
+        if state["profile"] is not None:
+            profile = state["profile"]
+            target["profile"] = profile if target["profile"] is None else target["profile"].merge(profile)
