@@ -86,8 +86,8 @@ def work_steward(reference: str, current: str, mode: str, sample: int, batch_siz
         report = compare(profile, profile_like(profile, cur_table))
     else:
         start = time.process_time()
-        head = next(pq.ParquetFile(reference).iter_batches(batch_size=sample))
-        edges = build_reference(head.to_pandas())
+        head = pq.ParquetFile(reference).read_row_group(0).slice(0, sample)
+        edges = build_reference(head)
         report = compare(
             profile_parquet(edges, reference, batch_size=batch_size),
             profile_parquet(edges, current, batch_size=batch_size),
