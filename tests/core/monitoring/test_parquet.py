@@ -109,3 +109,30 @@ def test_missing_paths_and_plain_tables_say_what_to_do(tmp_path):
     with pytest.raises(InvalidInputError, match="profile_like"):
         flatten_payload(pa.table({"x": [1.0]}))
     assert profile_parquet(reference, tmp_path).rows == 0  # an empty folder is an empty window
+
+
+def test_payload_logged_as_json_text_is_flattened_too(tmp_path):
+    log = PayloadLog(tmp_path)
+    log.start()
+    for i, value in enumerate([[1, "a"], [2.5, "b"]]):  # mixed types: Arrow cannot type them
+        log.submit(
+            PayloadRecord(
+                f"r{i}",
+                datetime(2026, 1, 1, 10, tzinfo=UTC),
+                "churn",
+                "churn/1",
+                "v2",
+                200,
+                1.0,
+                2,
+                {"x": value, "y": [1.0, 2.0]},
+                {"predict": np.array([0, 1])},
+            )
+        )
+    log.close()
+    (path,) = tmp_path.rglob("*.parquet")
+    table = pq.read_table(path)
+    assert pa.types.is_string(table.schema.field("inputs").type)
+    flat = flatten_payload(table).to_pandas()
+    assert sorted(flat["x"]) == ["1", "2.5", "a", "b"]
+    assert flat[PREDICTION].tolist() == [0, 1, 0, 1] and flat["y"].sum() == 6.0

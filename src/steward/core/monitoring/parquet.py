@@ -43,11 +43,13 @@ def _json_payload(table: pa.Table) -> pa.Table:
         if out.get("predict") is not None and len(out["predict"]) == len(frame):
             frame[PREDICTION] = out["predict"]
         frames.append(frame)
-    return (
-        pa.Table.from_pandas(pd.concat(frames, ignore_index=True), preserve_index=False)
-        if frames
-        else pa.table({})
-    )
+    if not frames:
+        return pa.table({})
+    rows = pd.concat(frames, ignore_index=True)
+    for name in rows.columns:  # mixed values (why the log fell back to JSON) are kept as text
+        if rows[name].dtype == object:
+            rows[name] = rows[name].map(lambda v: None if v is None else str(v)).astype("string")
+    return pa.Table.from_pandas(rows, preserve_index=False)
 
 
 def flatten_payload(data: pa.Table | pa.RecordBatch, *, role: str = "primary") -> pa.Table:
