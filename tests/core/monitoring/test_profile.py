@@ -171,3 +171,15 @@ def test_dictionary_encoded_categories_count_like_plain_strings():
     )
     categorical = pd.DataFrame({"c": pd.Categorical(["a", None, "zz"])})
     assert profile_like(reference, categorical).features["c"].counts == (0, 0, 1, 1)
+
+
+def test_polars_frames_profile_like_pandas_and_other_things_are_refused():
+    polars = pytest.importorskip("polars")
+    data = mixed()
+    reference = build_reference(polars.from_pandas(data))
+    assert reference.features["x"] == build_reference(data).features["x"]
+    assert profile_like(reference, polars.from_pandas(data)).features["city"].counts == (
+        reference.features["city"].counts
+    )
+    with pytest.raises(InvalidInputError, match="pandas or polars DataFrame"):
+        profile_like(reference, [[1, 2, 3]])  # type: ignore[arg-type]

@@ -15,11 +15,27 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from steward.core.errors import InvalidInputError
+
 FeatureKind = Literal["numeric", "categorical", "boolean", "text"]
 #: A pyarrow Array or ChunkedArray (pyarrow ships no type hints).
 Column: TypeAlias = Any
 #: A pandas DataFrame, or a pyarrow Table or RecordBatch.
 Data: TypeAlias = pd.DataFrame | Any
+
+
+def tabular(data: Any) -> Data:
+    """*data* as something profiles read: pandas and Arrow as they are, anything with ``to_arrow()``
+    (a polars DataFrame) as an Arrow table."""
+    if isinstance(data, pd.DataFrame | pa.Table | pa.RecordBatch):
+        return data
+    to_arrow = getattr(data, "to_arrow", None)
+    if callable(to_arrow):
+        return to_arrow()
+    raise InvalidInputError(
+        f"Cannot profile a {type(data).__name__}: pass a pandas or polars DataFrame, or a pyarrow Table "
+        "or RecordBatch."
+    )
 
 
 def column_names(data: Data) -> tuple[str, ...]:

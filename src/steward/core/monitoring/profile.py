@@ -32,6 +32,7 @@ from steward.core.monitoring.columns import (
     numeric_column,
     pandas_dtype,
     row_count,
+    tabular,
     type_name,
 )
 from steward.core.monitoring.counting import (
@@ -103,6 +104,7 @@ def build_reference(
     Numeric edges are the reference's quantiles at ``0, 1/bins, ..., 1`` (the minimum and maximum are the
     first and last edge, so the two tail bins of the reference are empty and count out-of-range values
     later); categories are the ``max_categories`` most frequent values."""
+    data = tabular(data)
     if bins < 1 or sketch_bins < 1 or max_categories < 1:
         raise InvalidInputError("bins, sketch_bins and max_categories are at least 1.")
     kinds = dict(kinds or {})
@@ -143,6 +145,7 @@ def profile_like(reference: Profile, data: Data) -> Profile:
 
     A feature the data lacks gets ``count=0`` (and is absent from ``columns_seen``); all-missing,
     constant and unseen values are counted, not refused."""
+    data = tabular(data)
     names = column_names(data)
     present = set(names)
     features = {
