@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -211,8 +211,8 @@ def compare(
     adjusted = dict(zip(tested, st.benjamini_hochberg([items[i][1] or 0.0 for i in tested]), strict=True))
     results: list[FeatureDrift] = []
     for i, (item, _) in enumerate(items):
-        item = FeatureDrift(**{**asdict(item), "p_adjusted": adjusted.get(i)})
-        results.append(FeatureDrift(**{**asdict(item), "drifted": _decide(item, config)}))
+        item = replace(item, p_adjusted=adjusted.get(i))
+        results.append(replace(item, drifted=_decide(item, config)))
     judged = [f for f in results if not f.note and f.feature not in OUTPUTS]
     share = sum(f.drifted for f in judged) / len(judged) if judged else 0.0
     weighted = None
