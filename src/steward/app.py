@@ -5,12 +5,15 @@ Nothing else in Steward decides which store or artifact backend to use.
 
 from __future__ import annotations
 
+from functools import cached_property
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from steward.artifacts import open_artifact_store
 from steward.core.errors import InvalidInputError
 from steward.ports import ArtifactStore, Store
 from steward.services.access import AccessControl
+from steward.services.alerting import AlertService
 from steward.services.approvals import ApprovalService
 from steward.services.audit import AuditService
 from steward.services.deploy import DeploymentService
@@ -19,6 +22,9 @@ from steward.services.policies import PolicyService
 from steward.services.registry import RegistryService
 from steward.settings import Settings
 from steward.store import open_store
+
+if TYPE_CHECKING:
+    from steward.services.monitoring import MonitoringService
 
 
 class Steward:
@@ -35,6 +41,20 @@ class Steward:
         self.identities = IdentityService(store, self.access)
         self.approvals = ApprovalService(store, self.access)
         self.audit = AuditService(store)
+        self.alerts = AlertService(store)
+
+    @cached_property
+    def monitoring(self) -> MonitoringService:
+        """Built on first use: the statistics behind it (SciPy) load only when monitoring is used."""
+        from steward.services.monitoring import MonitoringService
+
+        return MonitoringService(
+            self.store,
+            self.artifacts,
+            self.settings.payloads,
+            storage_options=self.settings.payloads_options or None,
+            alerts=self.alerts,
+        )
 
     @classmethod
     def open(cls, settings: Settings) -> Steward:

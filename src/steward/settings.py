@@ -17,6 +17,9 @@ code never reads the environment itself; it is handed a :class:`Settings`.
                        an embedded store when auth is on
 ``STEWARD_AUTH``       ``off`` (default: single user, loopback only) or ``on``
                        (every caller signs in; roles are enforced)
+``STEWARD_TOKEN``      API token sent to a remote control plane
+``STEWARD_MONITOR_INTERVAL``  seconds between the control plane's monitoring runs
+                       (default 300; 0 turns the scheduler off)
 =====================  ===========================================================
 
 The config file is TOML with the same keys in lower case, without the
@@ -47,6 +50,7 @@ ENV_VARS = (
     "STEWARD_USER",
     "STEWARD_TOKEN",
     "STEWARD_AUTH",
+    "STEWARD_MONITOR_INTERVAL",
 )
 AUTH_MODES = ("off", "on")
 
@@ -67,6 +71,8 @@ class Settings:
     @property
     def auth_enabled(self) -> bool:
         return self.auth == "on"
+
+    monitor_interval: float = 300.0
 
     @property
     def is_remote(self) -> bool:
@@ -118,6 +124,7 @@ class Settings:
             payloads=payloads,
             payloads_options=payloads_options,
             auth=mode,
+            monitor_interval=_seconds(env.get("STEWARD_MONITOR_INTERVAL") or config.get("monitor_interval")),
         )
 
 
@@ -149,6 +156,21 @@ def _read_config(path: Path) -> dict[str, Any]:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InvalidInputError(f"Cannot read the config file {path}: {exc}. Fix or remove it.") from None
+
+
+def _seconds(value: Any) -> float:
+    """The monitoring interval: a number of seconds from 0 (off) up; 300 when not set."""
+    if value is None or value == "":
+        return 300.0
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if not 0 <= seconds < 10**7:
+        raise InvalidInputError(
+            f"Bad monitor_interval {value!r}: seconds between monitoring runs, e.g. 300 (0 turns it off)."
+        )
+    return seconds
 
 
 def _login() -> str:

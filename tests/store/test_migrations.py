@@ -40,6 +40,15 @@ TABLES = {
     "approval_requests",
     "approval_decisions",
     "policies",
+    # monitoring
+    "monitoring_references",
+    "monitors",
+    "monitoring_files",
+    "monitoring_windows",
+    "monitoring_figures",
+    "monitoring_labels",
+    "alert_rules",
+    "alerts",
     migrate.VERSION_TABLE,
 }
 

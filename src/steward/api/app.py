@@ -10,12 +10,14 @@ from steward.api.deps import signed_in
 from steward.api.errors import install_error_handlers
 from steward.api.limits import BodyLimitMiddleware
 from steward.api.routes import (
+    alerts,
     aliases,
     approvals,
     artifacts,
     audit,
     deployments,
     models,
+    monitoring,
     policies,
     tokens,
     users,
@@ -33,7 +35,20 @@ def create_app(steward: Steward) -> FastAPI:
     )
     app.state.steward = steward
     install_error_handlers(app)
-    routers = (models, versions, aliases, artifacts, audit, deployments, users, tokens, approvals, policies)
+    routers = (
+        models,
+        versions,
+        aliases,
+        artifacts,
+        audit,
+        deployments,
+        users,
+        tokens,
+        approvals,
+        policies,
+        monitoring,
+        alerts,
+    )
     for module in routers:  # with auth on, every route but /health needs a token
         app.include_router(module.router, dependencies=[Depends(signed_in)])
 

@@ -9,10 +9,12 @@ from fastapi import Depends, Header, Request
 from steward.app import Steward
 from steward.core.errors import AuthenticationError
 from steward.core.registry import check_tags
+from steward.services.alerting import AlertService
 from steward.services.approvals import ApprovalService
 from steward.services.audit import AuditService
 from steward.services.deploy import DeploymentService
 from steward.services.identity import IdentityService
+from steward.services.monitoring import MonitoringService
 from steward.services.policies import PolicyService
 from steward.services.registry import RegistryService
 
@@ -69,6 +71,14 @@ def signed_in(
     return steward.identities.authenticate(authorization[len(BEARER) :].strip())
 
 
+def get_monitoring(request: Request) -> MonitoringService:
+    return get_steward(request).monitoring
+
+
+def get_alerts(request: Request) -> AlertService:
+    return get_steward(request).alerts
+
+
 def get_actor(
     request: Request,
     principal: Annotated[str | None, Depends(signed_in)],
@@ -90,3 +100,5 @@ Identities = Annotated[IdentityService, Depends(get_identities)]
 Approvals = Annotated[ApprovalService, Depends(get_approvals)]
 Policies = Annotated[PolicyService, Depends(get_policies)]
 Audit = Annotated[AuditService, Depends(get_audit)]
+Monitoring = Annotated[MonitoringService, Depends(get_monitoring)]
+Alerts = Annotated[AlertService, Depends(get_alerts)]

@@ -81,3 +81,21 @@ class DeploymentUpdate(Body):
 class Promote(Body):
     ref: str = Field(max_length=300)
     reason: str = Field(default="", max_length=1000)
+
+
+class MonitorSettings(Body):
+    window: str = Field(default="hour", pattern="^(hour|day)$")
+    drift: dict[str, Any] = Field(default_factory=dict)
+
+
+class AlertRuleBody(Body):
+    pattern: str = Field(max_length=300, description="A figure name or glob: drift.share, drift.*")
+    comparison: str = Field(pattern="^(>|>=|<|<=)$")
+    threshold: float
+    severity: str = Field(default="warning", pattern="^(info|warning|critical)$")
+    for_windows: int = Field(default=1, ge=1, le=1000)
+    cooldown_seconds: float = Field(default=0, ge=0)
+    deployment: str | None = Field(default=None, max_length=63)
+    notifiers: list[dict[str, Any]] = Field(default_factory=lambda: [{"type": "log"}], max_length=20)
+    enabled: bool = True
+    description: str = Field(default="", max_length=1000)

@@ -22,6 +22,7 @@ from steward.cli import (
     demo,
     deploy,
     models,
+    monitor,
     policy,
     register,
     serve,
@@ -49,6 +50,7 @@ COMMAND_ORDER = (
     "approvals",
     "policy",
     "deploy",
+    "monitor",
     "audit",
     "users",
     "tokens",
@@ -119,6 +121,7 @@ app.add_typer(models.app, name="models")
 app.add_typer(versions.app, name="versions")
 app.add_typer(alias.app, name="alias")
 app.add_typer(deploy.app, name="deploy")
+app.add_typer(monitor.app, name="monitor")
 app.add_typer(audit.app, name="audit")
 app.add_typer(approvals.app, name="approvals")
 app.add_typer(policy.app, name="policy")

@@ -61,17 +61,24 @@ def serve(settings: Settings, host: str, port: int) -> None:
 
     from steward.api.app import create_app
     from steward.app import Steward
+    from steward.services.scheduler import MonitoringScheduler
 
     with Steward.open(settings) as steward:
         api = create_app(steward)
+        scheduler = MonitoringScheduler(
+            lambda: steward.monitoring, settings.monitor_interval, actor="scheduler"
+        )
         print_banner(settings, host, port)
         if settings.auth_enabled and steward.identities.needs_first_admin():
             print_first_sign_in(settings)
+        scheduler.start()
         try:
             with _sigterm_as_interrupt():
                 uvicorn.run(api, host=host, port=port, log_level="info")
         except KeyboardInterrupt:
             pass
+        finally:
+            scheduler.stop()
     note("Stopped.")
 
 
@@ -106,6 +113,9 @@ def print_banner(settings: Settings, host: str, port: int) -> None:
     out.print(f'  Use it from Python:   steward.Client("{url}")', markup=False, soft_wrap=True)
     auth = "on: every request needs an API token" if settings.auth_enabled else "off (single user, loopback)"
     out.print(f"  Sign-in:        {auth}", markup=False, soft_wrap=True)
+    interval = settings.monitor_interval
+    every = f"every {interval:g} s" if interval > 0 else "off (STEWARD_MONITOR_INTERVAL=0)"
+    out.print(f"  Monitoring runs:      {every}", markup=False, soft_wrap=True)
     out.print("  Press Ctrl+C to stop.", markup=False, soft_wrap=True)
 
 

@@ -23,6 +23,7 @@ from steward.core.signature import Signature
 from steward.ports import ArtifactStore
 from steward.sdk.deployments import DeploymentMethods, Deployments
 from steward.sdk.governance import EmbeddedGovernance, GovernanceMethods
+from steward.sdk.monitoring import Monitoring, MonitoringMethods
 from steward.services.environment import git_commit, package_versions, python_version
 from steward.services.packaging import LoadedModel, load_version, package_model
 from steward.services.registry import LineageReport
@@ -83,7 +84,7 @@ class Registry(Protocol):
     ) -> Page[AuditEvent]: ...
 
 
-class Client(DeploymentMethods, GovernanceMethods):
+class Client(DeploymentMethods, GovernanceMethods, MonitoringMethods):
     """Register, find, load, label and deploy models.
 
     >>> client = steward.Client()                       # embedded, ~/.steward
@@ -117,6 +118,9 @@ class Client(DeploymentMethods, GovernanceMethods):
             self._artifacts: ArtifactStore = remote.artifacts
             self._deployments: Deployments = RemoteDeployments(remote.http)
             self._gov: Any = RemoteGovernance(remote.http)
+            from steward.sdk.remote_monitoring import RemoteMonitoring
+
+            self._monitoring: Monitoring = RemoteMonitoring(remote.http)
             self._closers.append(remote)
         else:
             from steward.app import Steward
@@ -126,6 +130,9 @@ class Client(DeploymentMethods, GovernanceMethods):
             self._artifacts = app.artifacts
             self._deployments = app.deployments
             self._gov = EmbeddedGovernance(app)
+            from steward.sdk.monitoring import EmbeddedMonitoring
+
+            self._monitoring = EmbeddedMonitoring(app.monitoring, app.alerts)
             self._closers.append(app)
             if self.settings.auth_enabled and self.settings.token:  # signed in: the token decides who acts
                 self.actor = app.identities.authenticate(self.settings.token)

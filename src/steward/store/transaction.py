@@ -9,13 +9,16 @@ from typing import TYPE_CHECKING
 from sqlalchemy.engine import Connection, Engine
 
 from steward.ports import (
+    AlertRepository,
     ApprovalRepository,
     AuditLog,
     DeploymentRepository,
     IdentityRepository,
     ModelRepository,
+    MonitoringRepository,
     PolicyRepository,
 )
+from steward.store.alerts import SqlAlertRepository
 from steward.store.approvals import SqlApprovalRepository
 from steward.store.audit import SqlAuditLog
 from steward.store.deployments import SqlDeploymentRepository
@@ -23,6 +26,7 @@ from steward.store.engine import WRITE_OPTION, create_engine, normalise_url
 from steward.store.identities import SqlIdentityRepository
 from steward.store.migrate import upgrade
 from steward.store.models import SqlModelRepository
+from steward.store.monitoring import SqlMonitoringRepository
 from steward.store.policies import SqlPolicyRepository
 
 if TYPE_CHECKING:
@@ -41,6 +45,8 @@ class SqlTransaction:
     identities: IdentityRepository
     approvals: ApprovalRepository
     policies: PolicyRepository
+    monitoring: MonitoringRepository
+    alerts: AlertRepository
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
@@ -50,6 +56,8 @@ class SqlTransaction:
         self.identities = SqlIdentityRepository(connection)
         self.approvals = SqlApprovalRepository(connection)
         self.policies = SqlPolicyRepository(connection)
+        self.monitoring = SqlMonitoringRepository(connection)
+        self.alerts = SqlAlertRepository(connection)
 
 
 class SqlStore:

@@ -1,0 +1,116 @@
+"""Building a version's monitoring reference: its sample, its own outputs on it, its labels.
+
+The model is loaded and predicts on the sample, so the reference holds the
+outputs' profile (``__prediction__``, and ``__proba__`` for a binary classifier)
+beside the inputs'. Reference labels, when given, keep a sample of scores and
+labels to calibrate performance estimates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from steward.core.errors import InvalidInputError, NotFoundError
+from steward.core.lineage import describe_dataset
+from steward.core.monitoring.profile import PREDICTION, PROBA, Profile, build_reference
+from steward.core.registry import ModelRef, ModelVersion
+from steward.core.windows import TASKS
+from steward.ports import ArtifactStore, Transaction
+from steward.services.packaging import load_version
+
+#: At most this many reference scores and labels are kept to calibrate performance estimates.
+CALIBRATION_ROWS = 20_000
+
+
+@dataclass(frozen=True)
+class BuiltReference:
+    profile: Profile
+    task: str
+    calibration: dict[str, Any] | None
+    fingerprint: str
+    rows: int
+
+
+def build(
+    artifacts: ArtifactStore, version: ModelVersion, data: Any, labels: Any, task: str | None
+) -> BuiltReference:
+    """Profile *data* and the version's outputs on it; *labels* is a column name or one value per row."""
+    frame = as_frame(data, "The reference data")
+    truth: np.ndarray[Any, Any] | None = None
+    if isinstance(labels, str):
+        if labels not in frame.columns:
+            raise InvalidInputError(f"The reference data has no label column {labels!r}.")
+        truth, frame = frame[labels].to_numpy(), frame.drop(columns=[labels])
+    elif labels is not None:
+        truth = np.asarray(labels)
+        if truth.shape != (len(frame),):
+            raise InvalidInputError(f"Give one label per reference row ({len(frame)}), got {truth.shape}.")
+    if task is not None and task not in TASKS:
+        raise InvalidInputError(f"Unknown task {task!r}: use one of {', '.join(TASKS)}.")
+    model = load_version(artifacts, version)
+    try:
+        outputs = frame.copy()
+        outputs[PREDICTION] = np.asarray(model.predict(frame)).reshape(len(frame), -1)[:, 0]
+        proba = _binary_proba(model, frame)
+    finally:
+        model.close()
+    if proba is not None:
+        outputs[PROBA] = proba
+    discrete = proba is not None or _looks_discrete(outputs[PREDICTION])
+    task = task or ("classification" if discrete else "regression")
+    calibration = None
+    if truth is not None and proba is not None and task == "classification":
+        keep = np.random.default_rng(0).permutation(len(frame))[:CALIBRATION_ROWS]
+        calibration = {"scores": proba[keep].tolist(), "labels": pd.Series(truth[keep]).tolist()}
+    fingerprint = describe_dataset(frame, "reference", "reference").fingerprint
+    return BuiltReference(build_reference(outputs), task, calibration, fingerprint, len(frame))
+
+
+def resolve_version(tx: Transaction, ref: str) -> ModelVersion:
+    """The version *ref* means now (``churn/3``, ``churn@champion``, ``churn`` for the latest)."""
+    parsed = ModelRef.parse(ref)
+    number = parsed.version
+    if parsed.alias is not None:
+        number = tx.models.get_alias(parsed.model, parsed.alias)
+        if number is None:
+            raise NotFoundError(f"Model {parsed.model!r} has no alias {parsed.alias!r}.")
+    if number is None:
+        number = tx.models.get_model(parsed.model).latest_version
+    return tx.models.get_version(parsed.model, number)
+
+
+def as_frame(data: Any, what: str) -> pd.DataFrame:
+    """A table (pandas, polars, pyarrow, dict or records) as a non-empty pandas DataFrame."""
+    if isinstance(data, pd.DataFrame):
+        frame = data
+    elif hasattr(data, "to_pandas"):
+        frame = data.to_pandas()
+    elif isinstance(data, dict | list):
+        frame = pd.DataFrame(data)
+    else:
+        raise InvalidInputError(
+            f"{what} must be a table (pandas, polars or pyarrow), got {type(data).__name__}."
+        )
+    if frame.empty:
+        raise InvalidInputError(f"{what} has no rows.")
+    frame.columns = [str(c) for c in frame.columns]
+    return frame.reset_index(drop=True)
+
+
+def _binary_proba(model: Any, frame: pd.DataFrame) -> np.ndarray[Any, Any] | None:
+    if getattr(model.predictor, "predict_proba", None) is None:
+        return None
+    proba = np.asarray(model.predict_proba(frame), dtype=float)
+    if proba.ndim != 2 or proba.shape[1] != 2:
+        return None
+    return proba[:, 1]
+
+
+def _looks_discrete(values: pd.Series) -> bool:
+    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return True
+    return pd.api.types.is_integer_dtype(values)

@@ -1,0 +1,96 @@
+"""The client's monitoring methods, embedded and against a real control plane: same results, same errors."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from steward import Client
+from steward.core.errors import InvalidInputError, NotFoundError
+from tests.payloads import labels_for, write_payloads
+
+T = datetime(2026, 4, 1, 8, tzinfo=UTC)
+
+
+@pytest.fixture(params=["embedded", "remote"])
+def setup(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Client, Path]]:
+    """A client and the payload-log folder its side reads."""
+    if request.param == "embedded":
+        monkeypatch.setenv("STEWARD_HOME", str(tmp_path / "home"))
+        with Client(f"sqlite:///{tmp_path / 'steward.db'}", actor="alice") as c:
+            yield c, tmp_path / "home" / "payloads"
+    else:
+        server_dir: Path = request.getfixturevalue("server_dir")
+        with Client(request.getfixturevalue("server_url"), actor="alice") as c:
+            yield c, server_dir / "payloads"
+
+
+def test_monitoring_end_to_end(
+    setup: tuple[Client, Path], model: LogisticRegression, data: tuple[pd.DataFrame, np.ndarray]
+) -> None:
+    client, payloads = setup
+    x, y = data
+    name, deployment = f"m{uuid.uuid4().hex[:8]}", f"d{uuid.uuid4().hex[:8]}"
+    version = client.register(model, name, input_example=x.head(5), capture_code=False)
+    client.create_deployment(deployment, version.ref)
+
+    info = client.set_reference(version.ref, x, labels=y)
+    assert info.ref == version.ref and info.has_labels and client.get_reference(version.ref) == info
+    client.configure_monitoring(deployment, window="hour")
+    client.set_alert_rule("drift-" + deployment, "drift.share", ">=", 0.5, deployment=deployment)
+    served = x.assign(a=x["a"] + 4, b=x["b"] + 4)
+    ids = write_payloads(payloads, deployment, version.ref, served, model, T)
+
+    summary = client.run_monitoring(deployment)
+    assert summary.rows == len(x) and summary.alerts_fired == 1
+    assert client.run_monitoring(deployment).files == 0
+    drift = client.figures(deployment, "drift.*")
+    assert {f.name for f in drift} >= {"drift.a", "drift.share", "drift.__prediction__"}
+    assert all(f.start == T and f.version == version.ref for f in drift)
+    [alert] = client.alerts(deployment=deployment, status="firing")
+    assert alert.figure == "drift.share"
+
+    labelled = client.log_labels(deployment, labels_for([*ids[:50], "ghost"], [*y[:50], 0]))
+    assert (labelled.matched, labelled.unknown) == (50, 1)
+    [accuracy] = client.figures(deployment, "performance.accuracy")
+    assert accuracy.value == pytest.approx(float((model.predict(served.head(50)) == y[:50]).mean()))
+
+    page = client.monitoring_report(deployment, html=True)
+    assert page.startswith("<!doctype html>") and "<svg" in page
+    report = client.monitoring_report(deployment)
+    assert report["versions"][version.ref]["rows"] == len(x)
+    assert client.figures(deployment, "drift.a", since=T + timedelta(hours=1)) == []
+
+
+def test_monitoring_errors_are_the_same_both_ways(
+    setup: tuple[Client, Path], model: LogisticRegression, data: tuple[pd.DataFrame, np.ndarray]
+) -> None:
+    client, _ = setup
+    x, _ = data
+    name, deployment = f"m{uuid.uuid4().hex[:8]}", f"d{uuid.uuid4().hex[:8]}"
+    version = client.register(model, name, input_example=x.head(5), capture_code=False)
+    client.create_deployment(deployment, version.ref)
+    with pytest.raises(NotFoundError):
+        client.run_monitoring("no-such-deployment")
+    with pytest.raises(NotFoundError, match="set-reference"):
+        client.get_reference(version.ref)
+    with pytest.raises(NotFoundError, match="steward monitor run"):
+        client.figures(deployment)
+    with pytest.raises(InvalidInputError, match="request_id"):
+        client.log_labels(deployment, pd.DataFrame({"id": ["a"], "label": [1]}))
+    with pytest.raises(InvalidInputError):
+        client.set_alert_rule("bad", "drift.share", "==", 0.5)
+    with pytest.raises(InvalidInputError):
+        client.configure_monitoring(deployment, window="fortnight")
+    with pytest.raises(InvalidInputError, match="no rows"):
+        client.set_reference(version.ref, x.head(0))
+    assert client.audit(target=deployment, action="monitoring.labels").items == []
