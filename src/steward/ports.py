@@ -17,6 +17,7 @@ from steward.core.audit import AuditEvent
 from steward.core.deployment import Deployment, DeploymentSpec
 from steward.core.registry import AliasEvent, ModelVersion, RegisteredModel, VersionDraft
 from steward.core.search import Node, OrderKey
+from steward.core.validation.results import ValidationRun
 
 
 class ModelRepository(Protocol):
@@ -92,6 +93,7 @@ class Transaction(Protocol):
     models: ModelRepository
     audit: AuditLog
     deployments: DeploymentRepository
+    validation: ValidationRepository
 
 
 class Store(Protocol):
@@ -187,4 +189,20 @@ class DeploymentRepository(Protocol):
 
     def list(self) -> list[Deployment]:
         """The current revision of every deployment, by name."""
+        ...
+
+
+class ValidationRepository(Protocol):
+    """Validation runs, stored on the version they validated."""
+
+    def add(self, run: ValidationRun) -> ValidationRun:
+        """Store *run* (its id is ignored); NotFoundError if its version does not exist."""
+        ...
+
+    def get(self, run_id: int) -> ValidationRun:
+        """Raises NotFoundError."""
+        ...
+
+    def list(self, model: str, version: int, *, limit: int = 100) -> list[ValidationRun]:
+        """The version's runs, newest first."""
         ...

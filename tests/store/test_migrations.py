@@ -33,6 +33,7 @@ TABLES = {
     "audit_events",
     "deployments",
     "deployment_revisions",
+    "validation_runs",
     migrate.VERSION_TABLE,
 }
 

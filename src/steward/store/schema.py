@@ -210,3 +210,24 @@ deployment_revisions = sa.Table(
     sa.Column("reason", text(), nullable=False),
     sa.UniqueConstraint("deployment_id", "revision"),
 )
+
+# -- validation ----------------------------------------------------------------------------------
+
+validation_runs = sa.Table(
+    "validation_runs",
+    metadata,
+    sa.Column("id", BigId, primary_key=True),
+    sa.Column("version_id", sa.ForeignKey("model_versions.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("created_by", text(), nullable=False),
+    sa.Column("data_fingerprint", text(64), nullable=False),
+    sa.Column("rows", sa.BigInteger, nullable=False),
+    sa.Column("target", text(), nullable=False),
+    sa.Column("task", text(16), nullable=False),
+    sa.Column("against", text(), nullable=True),
+    sa.Column("passed", sa.Boolean, nullable=False),
+    sa.Column("report", _json(), nullable=False),
+    # one version's runs, newest first
+    sa.Index("ix_validation_runs_version_id_id", "version_id", "id"),
+    sqlite_autoincrement=True,
+)

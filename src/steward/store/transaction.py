@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Connection, Engine
 
-from steward.ports import AuditLog, DeploymentRepository, ModelRepository
+from steward.ports import AuditLog, DeploymentRepository, ModelRepository, ValidationRepository
 from steward.store.audit import SqlAuditLog
 from steward.store.deployments import SqlDeploymentRepository
 from steward.store.engine import WRITE_OPTION, create_engine, normalise_url
 from steward.store.migrate import upgrade
 from steward.store.models import SqlModelRepository
+from steward.store.validation import SqlValidationRepository
 
 if TYPE_CHECKING:
     from steward.ports import Store
@@ -28,12 +29,14 @@ class SqlTransaction:
     models: ModelRepository
     audit: AuditLog
     deployments: DeploymentRepository
+    validation: ValidationRepository
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self.models = SqlModelRepository(connection)
         self.audit = SqlAuditLog(connection)
         self.deployments = SqlDeploymentRepository(connection)
+        self.validation = SqlValidationRepository(connection)
 
 
 class SqlStore:
