@@ -12,6 +12,7 @@ from steward.core.errors import InvalidInputError
 from steward.ports import ArtifactStore, Store
 from steward.services.deploy import DeploymentService
 from steward.services.registry import RegistryService
+from steward.services.validation import ValidationService
 from steward.settings import Settings
 from steward.store import open_store
 
@@ -25,6 +26,7 @@ class Steward:
         self.artifacts = artifacts
         self.registry = RegistryService(store, artifacts)
         self.deployments = DeploymentService(store)
+        self.validation = ValidationService(store, artifacts, self.registry)
 
     @classmethod
     def open(cls, settings: Settings) -> Steward:

@@ -1,0 +1,364 @@
+"""The validation use cases: run a suite on a holdout, store the run on the version, read runs back.
+
+``validate`` checks its input completely before it loads anything heavy or
+writes anything: a holdout without the target, an empty one, columns whose
+types contradict the version's signature, a sensitive feature with one group
+or a suite naming an unknown check is an :class:`InvalidInputError`, and no
+run is stored. A run and its audit event commit in one transaction.
+
+Policies call :meth:`ValidationService.latest_passed` to ask "has this version
+passed these checks on some data?".
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from steward.core.audit import AuditEvent
+from steward.core.errors import InvalidInputError, NotFoundError
+from steward.core.registry import ModelRef, ModelVersion
+from steward.core.validation.contract import contract_violations
+from steward.core.validation.metrics import METRICS, Outcomes, Task, encode_labels
+from steward.core.validation.results import CheckResult, ValidationRun
+from steward.core.validation.suites import Suite, default_suite
+from steward.ports import ArtifactStore, Store
+from steward.services.datasets import fingerprint
+from steward.services.packaging import LoadedModel, load_version
+from steward.services.registry import RegistryService
+from steward.services.validation_checks import Scored, finite, run_check
+
+Progress = Callable[[str, int, int], None]
+#: A target with at most this many distinct integer values is read as class labels.
+MAX_CLASSES = 20
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class ValidationService:
+    def __init__(
+        self,
+        store: Store,
+        artifacts: ArtifactStore,
+        registry: RegistryService,
+        *,
+        clock: Callable[[], datetime] = _utcnow,
+        timer: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self._store = store
+        self._artifacts = artifacts
+        self._registry = registry
+        self._clock = clock
+        self._timer = timer
+
+    # -- running ----------------------------------------------------------------
+
+    def validate(
+        self,
+        ref: str,
+        data: pd.DataFrame,
+        target: str,
+        *,
+        actor: str,
+        suite: Suite | None = None,
+        against: str | None = "champion",
+        sensitive: Sequence[str] = (),
+        progress: Progress | None = None,
+    ) -> ValidationRun:
+        """Run *suite* (the task's default if None) on *data* and store the run on the version.
+
+        *against* names the baseline for ``no_regression`` checks: an alias of
+        the same model (``champion``, the default: skipped quietly when the
+        model has none, or when it is this version), or a full reference
+        (``churn/3``), which must exist.
+        """
+        version = self._registry.get_version(ref)
+        sensitive = tuple(sensitive)
+        _check_data(data, target, sensitive, suite, version)
+        baseline_version = self._baseline(version, against)
+        model = load_version(self._artifacts, version)
+        try:
+            features = _features(data, target, version)
+            candidate = _predict(model, features)
+            base = None
+            if baseline_version is not None:
+                base_model = load_version(self._artifacts, baseline_version)
+                try:
+                    base = _predict(base_model, _features(data, target, baseline_version))
+                finally:
+                    base_model.close()
+            task = suite.task if suite is not None and suite.task else _infer_task(data[target], candidate)
+            outcomes, base_outcomes = _outcomes(task, data[target], candidate, base)
+            chosen = suite or default_suite(task, sensitive=bool(sensitive), has_baseline=base is not None)
+            _check_suite(chosen, data, task, sensitive)
+            scored = Scored(
+                data=data,
+                features=features,
+                outcomes=outcomes,
+                predict=model.predict,
+                labels=np.asarray,
+                signature=version.signature,
+                sensitive=sensitive,
+                clock=self._timer,
+                baseline=base_outcomes,
+                against=baseline_version.ref if baseline_version else None,
+            )
+            results: list[CheckResult] = []
+            for i, check in enumerate(chosen.checks):
+                if progress is not None:
+                    progress(check.name, i, len(chosen.checks))
+                results.extend(run_check(check, scored))
+        finally:
+            model.close()
+        metrics = {m.name: finite(_safe(m.compute, outcomes)) for m in METRICS.values() if task in m.tasks}
+        run = ValidationRun(
+            id=0,
+            model=version.model,
+            version=version.version,
+            created_at=self._clock(),
+            created_by=actor,
+            data_fingerprint=fingerprint(data),
+            rows=len(data),
+            target=target,
+            task=task,
+            against=scored.against,
+            passed=all(r.status not in ("fail", "error") for r in results),
+            checks=tuple(results),
+            metrics={k: v for k, v in metrics.items() if v is not None},
+            suite=chosen.to_dict() | {"task": task},
+        )
+        with self._store.write() as tx:
+            stored = tx.validation.add(run)
+            tx.audit.append(
+                AuditEvent(
+                    action="version.validate",
+                    target_type="version",
+                    target=version.ref,
+                    actor=actor,
+                    at=run.created_at,
+                    after={
+                        "run": stored.id,
+                        "passed": stored.passed,
+                        "failed": stored.failed,
+                        "data_fingerprint": stored.data_fingerprint,
+                    },
+                )
+            )
+        return stored
+
+    def _baseline(self, version: ModelVersion, against: str | None) -> ModelVersion | None:
+        if against is None:
+            return None
+        if "/" in against or "@" in against:
+            found = self._registry.get_version(against)
+        else:
+            try:
+                found = self._registry.get_version(ModelRef(version.model, alias=against))
+            except NotFoundError:
+                if against == "champion":
+                    return None  # no champion yet: nothing to regress against
+                raise
+        if found.ref == version.ref:
+            return None  # the champion itself: a comparison with itself says nothing
+        return found
+
+    # -- reading ----------------------------------------------------------------
+
+    def get_run(self, run_id: int) -> ValidationRun:
+        with self._store.read() as tx:
+            return tx.validation.get(run_id)
+
+    def list_runs(self, ref: str, *, limit: int = 100) -> list[ValidationRun]:
+        """The version's runs, newest first."""
+        version = self._registry.get_version(ref)
+        with self._store.read() as tx:
+            return tx.validation.list(version.model, version.version, limit=limit)
+
+    def latest_passed(self, ref: str, checks: Sequence[str] = ()) -> ValidationRun | None:
+        """The newest run of the version in which every named check passed (any passing run if none named).
+
+        A name matches a check exactly (``metric:roc_auc``) or all of a
+        fairness check's per-feature results (``fairness:demographic_parity_ratio``).
+        A check that was not estimable has not passed.
+        """
+        for run in self.list_runs(ref):
+            if not checks and run.passed:
+                return run
+            if checks and all(run.status_of(name) == "pass" for name in checks):
+                return run
+        return None
+
+
+def _safe(compute: Callable[[Outcomes], float], outcomes: Outcomes) -> float | None:
+    try:
+        return compute(outcomes)
+    except InvalidInputError:  # e.g. roc_auc without probabilities
+        return None
+
+
+def _check_data(
+    data: pd.DataFrame, target: str, sensitive: tuple[str, ...], suite: Suite | None, version: ModelVersion
+) -> None:
+    if not isinstance(data, pd.DataFrame):
+        raise InvalidInputError(
+            f"Validation data must be a table (a pandas DataFrame), not {type(data).__name__}."
+        )
+    if len(data) == 0:
+        raise InvalidInputError("The validation data has no rows.")
+    columns = [str(c) for c in data.columns]
+    if target not in data.columns:
+        raise InvalidInputError(
+            f"The data has no target column {target!r}; it has {', '.join(map(repr, columns))}."
+        )
+    if data[target].isna().any():
+        raise InvalidInputError(
+            f"The target column {target!r} has {int(data[target].isna().sum())} missing value(s)."
+        )
+    for column in sensitive:
+        if column not in data.columns:
+            raise InvalidInputError(
+                f"The data has no sensitive column {column!r}; it has {', '.join(map(repr, columns))}."
+            )
+        groups = data[column].nunique(dropna=False)
+        if groups < 2:
+            raise InvalidInputError(
+                f"The sensitive column {column!r} has one group only; fairness compares two or more."
+            )
+    if version.signature is not None and version.signature.kind == "columns":
+        hard = [p for p in contract_violations(data, version.signature) if "missing value" not in p]
+        if hard:
+            raise InvalidInputError(
+                f"The data does not fit version {version.ref}'s signature: " + "; ".join(hard) + "."
+            )
+
+
+def _check_suite(suite: Suite, data: pd.DataFrame, task: Task, sensitive: tuple[str, ...]) -> None:
+    for check in suite.checks:
+        if check.kind in ("metric", "no_regression") and task not in METRICS[str(check.metric)].tasks:
+            known = ", ".join(m.name for m in METRICS.values() if task in m.tasks)
+            raise InvalidInputError(
+                f"Check {check.name} does not apply to a {task} model; use one of {known}."
+            )
+        for column in [check.by] if check.by else list(check.features):
+            if column not in data.columns:
+                raise InvalidInputError(
+                    f"Check {check.name} names column {column!r}, which the data does not have."
+                )
+        if check.kind == "fairness":
+            if task != "binary":
+                raise InvalidInputError(f"Fairness checks apply to binary classifiers; this model is {task}.")
+            if not (check.features or sensitive):
+                raise InvalidInputError(
+                    f"Check {check.name} needs a sensitive feature: pass --sensitive COLUMN."
+                )
+            for column in check.features:
+                if data[column].nunique(dropna=False) < 2:
+                    raise InvalidInputError(f"The sensitive column {column!r} has one group only.")
+
+
+def _features(data: pd.DataFrame, target: str, version: ModelVersion) -> pd.DataFrame:
+    signature = version.signature
+    if signature is not None and signature.kind == "columns":
+        return data[[c for c in signature.input_names if c in data.columns]]
+    return data.drop(columns=[target])
+
+
+class _Predictions:
+    def __init__(
+        self, labels: np.ndarray[Any, Any], scores: np.ndarray[Any, Any] | None, classes: Any
+    ) -> None:
+        self.labels = labels
+        self.scores = scores
+        self.classes = classes
+
+
+def _predict(model: LoadedModel, features: pd.DataFrame) -> _Predictions:
+    try:
+        labels = np.asarray(model.predict(features))
+    except (ValueError, TypeError, KeyError) as exc:
+        raise InvalidInputError(
+            f"Version {model.version.ref} cannot predict on this data: {' '.join(str(exc).split())[:300]}"
+        ) from None
+    if labels.ndim == 2 and labels.shape[1] == 1:
+        labels = labels[:, 0]
+    scores = None
+    classes = getattr(model.native, "classes_", None)
+    if classes is not None:
+        try:
+            scores = np.asarray(model.predict_proba(features), dtype=float)
+        except InvalidInputError:
+            scores = None
+    return _Predictions(labels, scores, classes)
+
+
+def _infer_task(target: pd.Series, predictions: _Predictions) -> Task:
+    if predictions.classes is not None:
+        return "binary" if len(predictions.classes) <= 2 else "multiclass"
+    values = target.to_numpy()
+    numeric = pd.api.types.is_numeric_dtype(target.dtype) and not pd.api.types.is_bool_dtype(target.dtype)
+    if numeric and not (np.all(np.mod(values.astype(float), 1) == 0) and target.nunique() <= MAX_CLASSES):
+        return "regression"
+    if pd.api.types.is_float_dtype(predictions.labels.dtype) and not np.all(
+        np.mod(predictions.labels, 1) == 0
+    ):
+        return "regression"  # a regressor on an integer target
+    classes = pd.unique(np.concatenate([values, predictions.labels]))
+    return "binary" if len(classes) <= 2 else "multiclass"
+
+
+def _aligned(scores: np.ndarray[Any, Any] | None, model_classes: Any, classes: tuple[Any, ...]) -> Any:
+    if scores is None or model_classes is None:
+        return None
+    index = {c: i for i, c in enumerate(classes)}
+    out = np.zeros((scores.shape[0], len(classes)))
+    for j, c in enumerate(np.asarray(model_classes).tolist()):
+        out[:, index[c]] = scores[:, j]
+    return out
+
+
+def _outcomes(
+    task: Task, target: pd.Series, cand: _Predictions, base: _Predictions | None
+) -> tuple[Outcomes, Outcomes | None]:
+    truth = target.to_numpy()
+    if task == "regression":
+        if not pd.api.types.is_numeric_dtype(target.dtype):
+            raise InvalidInputError(
+                f"A regression target must be numeric; {target.name!r} is {target.dtype}."
+            )
+        y = truth.astype(float)
+        c = Outcomes("regression", y, cand.labels.astype(float))
+        b = None if base is None else Outcomes("regression", y, base.labels.astype(float))
+        return c, b
+    extra = [
+        np.asarray(x)
+        for x in (cand.classes, None if base is None else base.labels, None if base is None else base.classes)
+        if x is not None
+    ]
+    _, _, classes = encode_labels(truth, cand.labels, np.concatenate(extra) if extra else None)
+    if task == "binary" and len(classes) > 2:
+        raise InvalidInputError(
+            f"A binary model's target has {len(classes)} classes; declare task: multiclass."
+        )
+    if task == "multiclass" and len(classes) < 3:
+        task = "binary"
+    lookup = {c: i for i, c in enumerate(classes)}
+
+    def codes(values: Any) -> np.ndarray[Any, Any]:
+        mapped = pd.Series(np.asarray(values).tolist()).map(lookup)
+        if mapped.isna().any():  # classes compared as text (mixed label types)
+            mapped = pd.Series(np.asarray(values).astype(str).tolist()).map(lookup)
+        return np.asarray(mapped.to_numpy(), dtype=np.int64)
+
+    y = codes(truth)
+    c = Outcomes(task, y, codes(cand.labels), _aligned(cand.scores, cand.classes, classes), classes)
+    b = None
+    if base is not None:
+        b = Outcomes(task, y, codes(base.labels), _aligned(base.scores, base.classes, classes), classes)
+    return c, b
