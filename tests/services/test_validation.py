@@ -255,3 +255,22 @@ def test_suite_problems_are_clear_errors(env: tuple[Client, Steward], data: pd.D
 
 def test_service_constructor_is_the_one_the_app_uses(env: tuple[Client, Steward]) -> None:
     assert isinstance(env[1].validation, ValidationService)
+
+
+def test_html_report_has_the_checks_and_plots(
+    env: tuple[Client, Steward], data: pd.DataFrame, fair: Any
+) -> None:
+    client, app = env
+    x = data[["a", "b", "c"]]
+    client.register(fair, "churn", input_example=x.head())
+    client.set_alias("churn", "champion", 1)
+    client.register(DecisionTreeClassifier(max_depth=2).fit(x, data["y"]), "churn", input_example=x.head())
+    run = app.validation.validate("churn/2", data, "y", sensitive=["group"], actor="alice")
+    page = app.validation.report_html(run.id)
+    assert page.startswith("<!doctype html>") and f"Validation run {run.id} of churn/2" in page
+    for check in run.checks:
+        assert check.name in page
+    assert page.count("<svg") == 5  # metric bars, bootstrap interval, 2 x group rates, reliability
+    assert "<script" not in page
+    with pytest.raises(NotFoundError, match="No validation run 999"):
+        app.validation.report_html(999)

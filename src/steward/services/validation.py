@@ -32,6 +32,7 @@ from steward.services.datasets import fingerprint
 from steward.services.packaging import LoadedModel, load_version
 from steward.services.registry import RegistryService
 from steward.services.validation_checks import Scored, finite, run_check
+from steward.services.validation_report import render_html
 
 Progress = Callable[[str, int, int], None]
 #: A target with at most this many distinct integer values is read as class labels.
@@ -180,6 +181,10 @@ class ValidationService:
         version = self._registry.get_version(ref)
         with self._store.read() as tx:
             return tx.validation.list(version.model, version.version, limit=limit)
+
+    def report_html(self, run_id: int) -> str:
+        """The run as a standalone HTML page with plots."""
+        return render_html(self.get_run(run_id))
 
     def latest_passed(self, ref: str, checks: Sequence[str] = ()) -> ValidationRun | None:
         """The newest run of the version in which every named check passed (any passing run if none named).
