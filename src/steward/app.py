@@ -11,6 +11,7 @@ from steward.artifacts import open_artifact_store
 from steward.core.errors import InvalidInputError
 from steward.ports import ArtifactStore, Store
 from steward.services.deploy import DeploymentService
+from steward.services.explain import ExplainService
 from steward.services.registry import RegistryService
 from steward.services.validation import ValidationService
 from steward.settings import Settings
@@ -27,6 +28,7 @@ class Steward:
         self.registry = RegistryService(store, artifacts)
         self.deployments = DeploymentService(store)
         self.validation = ValidationService(store, artifacts, self.registry)
+        self.explain = ExplainService(store, artifacts, self.registry)
 
     @classmethod
     def open(cls, settings: Settings) -> Steward:

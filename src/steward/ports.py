@@ -15,6 +15,7 @@ from typing import Any, BinaryIO, Protocol
 
 from steward.core.audit import AuditEvent
 from steward.core.deployment import Deployment, DeploymentSpec
+from steward.core.explain import Explanation
 from steward.core.registry import AliasEvent, ModelVersion, RegisteredModel, VersionDraft
 from steward.core.search import Node, OrderKey
 from steward.core.validation.results import ValidationRun
@@ -93,6 +94,7 @@ class Transaction(Protocol):
     models: ModelRepository
     audit: AuditLog
     deployments: DeploymentRepository
+    explanations: ExplanationRepository
     validation: ValidationRepository
 
 
@@ -205,4 +207,24 @@ class ValidationRepository(Protocol):
 
     def list(self, model: str, version: int, *, limit: int = 100) -> list[ValidationRun]:
         """The version's runs, newest first."""
+        ...
+
+
+class ExplanationRepository(Protocol):
+    """Stored explanations, one per (version, data fingerprint, request key)."""
+
+    def insert(self, explanation: Explanation) -> Explanation:
+        """Store it (the result gets its id); ConflictError if that version, data and request have one."""
+        ...
+
+    def find(
+        self, model: str, version: int, data_fingerprint: str, request_key: str
+    ) -> Explanation | None: ...
+
+    def get(self, model: str, version: int, explanation_id: int) -> Explanation:
+        """Raises NotFoundError."""
+        ...
+
+    def list(self, model: str, version: int, kind: str | None = None) -> list[Explanation]:
+        """Newest first."""
         ...

@@ -34,6 +34,7 @@ TABLES = {
     "deployments",
     "deployment_revisions",
     "validation_runs",
+    "explanations",
     migrate.VERSION_TABLE,
 }
 

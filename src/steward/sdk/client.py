@@ -22,6 +22,7 @@ from steward.core.search import Page
 from steward.core.signature import Signature
 from steward.ports import ArtifactStore
 from steward.sdk.deployments import DeploymentMethods, Deployments
+from steward.sdk.explain import ExplainMethods, Explanations
 from steward.services.environment import git_commit, package_versions, python_version
 from steward.services.packaging import LoadedModel, load_version, package_model
 from steward.services.registry import LineageReport
@@ -82,7 +83,7 @@ class Registry(Protocol):
     ) -> Page[AuditEvent]: ...
 
 
-class Client(DeploymentMethods):
+class Client(DeploymentMethods, ExplainMethods):
     """Register, find, load, label and deploy models.
 
     >>> client = steward.Client()                       # embedded, ~/.steward
@@ -105,12 +106,13 @@ class Client(DeploymentMethods):
         self.actor = self.settings.actor
         self._closers: list[Any] = []
         if self.settings.is_remote:
-            from steward.sdk.remote import RemoteDeployments, RemoteRegistry
+            from steward.sdk.remote import RemoteDeployments, RemoteExplanations, RemoteRegistry
 
             remote = RemoteRegistry(self.settings.uri, token=self.settings.token, actor=self.actor)
             self._registry: Registry = remote
             self._artifacts: ArtifactStore = remote.artifacts
             self._deployments: Deployments = RemoteDeployments(remote.http)
+            self._explanations: Explanations = RemoteExplanations(remote)
             self._closers.append(remote)
         else:
             from steward.app import Steward
@@ -119,6 +121,7 @@ class Client(DeploymentMethods):
             self._registry = app.registry
             self._artifacts = app.artifacts
             self._deployments = app.deployments
+            self._explanations = app.explain
             self._closers.append(app)
 
     @property

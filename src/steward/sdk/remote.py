@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO, NoReturn
@@ -38,6 +38,7 @@ from steward.core.errors import (
     StewardError,
     error_class_for,
 )
+from steward.core.explain import ExplainRequest, Explanation, explanation_from_dict
 from steward.core.lineage import Lineage
 from steward.core.registry import (
     AliasEvent,
@@ -377,3 +378,43 @@ class RemoteDeployments:
 
     def resolve(self, name: str) -> ResolvedDeployment:
         return resolved_from_dict(self.http.json("GET", self._path(name, "/resolved")))
+
+
+class RemoteExplanations:
+    """The explanation service's methods, as HTTP calls; the data travels as a JSON table."""
+
+    def __init__(self, registry: RemoteRegistry) -> None:
+        self.registry = registry
+        self.http = registry.http
+
+    def _path(self, ref: str | ModelRef, suffix: str = "") -> str:
+        version = self.registry.get_version(ref)
+        return f"{API}/models/{_name(version.model)}/versions/{version.version}/explanations{suffix}"
+
+    def explain(
+        self,
+        ref: str | ModelRef,
+        data: Any,
+        request: ExplainRequest,
+        *,
+        actor: str,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> Explanation:
+        import json
+
+        from steward.services.explain import as_frame
+
+        frame = as_frame(data)
+        table = json.loads(frame.to_json(orient="split", index=False, date_format="iso"))
+        body = {"data": {"columns": table["columns"], "data": table["data"]}, **request.checked().to_dict()}
+        return explanation_from_dict(self.http.json("POST", self._path(ref), json=body))
+
+    def get(self, ref: str | ModelRef, explanation_id: int) -> Explanation:
+        if isinstance(explanation_id, bool) or not isinstance(explanation_id, int) or explanation_id < 1:
+            raise InvalidInputError(f"An explanation id is a whole number from 1, not {explanation_id!r}.")
+        return explanation_from_dict(self.http.json("GET", self._path(ref, f"/{explanation_id}")))
+
+    def list(self, ref: str | ModelRef, kind: str | None = None) -> list[Explanation]:
+        params = {} if kind is None else {"kind": ExplainRequest(kind=kind).checked().kind}
+        data = self.http.json("GET", self._path(ref), params=params)
+        return [explanation_from_dict(item) for item in data["items"]]

@@ -8,10 +8,17 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Connection, Engine
 
-from steward.ports import AuditLog, DeploymentRepository, ModelRepository, ValidationRepository
+from steward.ports import (
+    AuditLog,
+    DeploymentRepository,
+    ExplanationRepository,
+    ModelRepository,
+    ValidationRepository,
+)
 from steward.store.audit import SqlAuditLog
 from steward.store.deployments import SqlDeploymentRepository
 from steward.store.engine import WRITE_OPTION, create_engine, normalise_url
+from steward.store.explanations import SqlExplanationRepository
 from steward.store.migrate import upgrade
 from steward.store.models import SqlModelRepository
 from steward.store.validation import SqlValidationRepository
@@ -30,12 +37,14 @@ class SqlTransaction:
     audit: AuditLog
     deployments: DeploymentRepository
     validation: ValidationRepository
+    explanations: ExplanationRepository
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self.models = SqlModelRepository(connection)
         self.audit = SqlAuditLog(connection)
         self.deployments = SqlDeploymentRepository(connection)
+        self.explanations = SqlExplanationRepository(connection)
         self.validation = SqlValidationRepository(connection)
 
 
