@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from steward.api.errors import install_error_handlers
 from steward.api.limits import BodyLimitMiddleware
-from steward.api.routes import aliases, artifacts, audit, deployments, explain, models, versions
+from steward.api.routes import aliases, artifacts, audit, deployments, explain, models, validation, versions
 from steward.app import Steward
 from steward.core.version import VERSION as __version__
 
@@ -21,7 +21,7 @@ def create_app(steward: Steward) -> FastAPI:
     )
     app.state.steward = steward
     install_error_handlers(app)
-    for module in (models, versions, aliases, artifacts, audit, deployments, explain):
+    for module in (models, versions, aliases, artifacts, audit, deployments, explain, validation):
         app.include_router(module.router)
 
     @app.get("/api/v1/health", tags=["health"], summary="Liveness of the control plane")

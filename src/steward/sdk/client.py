@@ -23,6 +23,7 @@ from steward.core.signature import Signature
 from steward.ports import ArtifactStore
 from steward.sdk.deployments import DeploymentMethods, Deployments
 from steward.sdk.explain import ExplainMethods, Explanations
+from steward.sdk.validation import ValidationMethods, Validations
 from steward.services.environment import git_commit, package_versions, python_version
 from steward.services.packaging import LoadedModel, load_version, package_model
 from steward.services.registry import LineageReport
@@ -83,7 +84,7 @@ class Registry(Protocol):
     ) -> Page[AuditEvent]: ...
 
 
-class Client(DeploymentMethods, ExplainMethods):
+class Client(DeploymentMethods, ExplainMethods, ValidationMethods):
     """Register, find, load, label and deploy models.
 
     >>> client = steward.Client()                       # embedded, ~/.steward
@@ -106,13 +107,19 @@ class Client(DeploymentMethods, ExplainMethods):
         self.actor = self.settings.actor
         self._closers: list[Any] = []
         if self.settings.is_remote:
-            from steward.sdk.remote import RemoteDeployments, RemoteExplanations, RemoteRegistry
+            from steward.sdk.remote import (
+                RemoteDeployments,
+                RemoteExplanations,
+                RemoteRegistry,
+                RemoteValidations,
+            )
 
             remote = RemoteRegistry(self.settings.uri, token=self.settings.token, actor=self.actor)
             self._registry: Registry = remote
             self._artifacts: ArtifactStore = remote.artifacts
             self._deployments: Deployments = RemoteDeployments(remote.http)
             self._explanations: Explanations = RemoteExplanations(remote)
+            self._validations: Validations = RemoteValidations(remote)
             self._closers.append(remote)
         else:
             from steward.app import Steward
@@ -122,6 +129,7 @@ class Client(DeploymentMethods, ExplainMethods):
             self._artifacts = app.artifacts
             self._deployments = app.deployments
             self._explanations = app.explain
+            self._validations = app.validation
             self._closers.append(app)
 
     @property

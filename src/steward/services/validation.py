@@ -63,7 +63,7 @@ class ValidationService:
 
     def validate(
         self,
-        ref: str,
+        ref: str | ModelRef,
         data: pd.DataFrame,
         target: str,
         *,
@@ -172,33 +172,47 @@ class ValidationService:
 
     # -- reading ----------------------------------------------------------------
 
-    def get_run(self, run_id: int) -> ValidationRun:
+    def get_run(self, run_id: int, ref: str | ModelRef | None = None) -> ValidationRun:
+        """Run *run_id*; with *ref*, NotFoundError unless it validated that version."""
+        if isinstance(run_id, bool) or not isinstance(run_id, int) or run_id < 1:
+            raise InvalidInputError(f"A validation run id is a whole number from 1, not {run_id!r}.")
+        version = None if ref is None else self._registry.get_version(ref)
         with self._store.read() as tx:
-            return tx.validation.get(run_id)
+            run = tx.validation.get(run_id)
+        if version is not None and run.ref != version.ref:
+            raise NotFoundError(
+                f"Version {version.ref} has no validation run {run_id} (it validated {run.ref})."
+            )
+        return run
 
-    def list_runs(self, ref: str, *, limit: int = 100) -> list[ValidationRun]:
+    def list_runs(self, ref: str | ModelRef, *, limit: int = 100) -> list[ValidationRun]:
         """The version's runs, newest first."""
         version = self._registry.get_version(ref)
         with self._store.read() as tx:
             return tx.validation.list(version.model, version.version, limit=limit)
 
-    def report_html(self, run_id: int) -> str:
+    def report_html(self, run_id: int, ref: str | ModelRef | None = None) -> str:
         """The run as a standalone HTML page with plots."""
-        return render_html(self.get_run(run_id))
+        return render_html(self.get_run(run_id, ref))
 
-    def latest_passed(self, ref: str, checks: Sequence[str] = ()) -> ValidationRun | None:
+    def latest_passed(self, ref: str | ModelRef, checks: Sequence[str] = ()) -> ValidationRun | None:
         """The newest run of the version in which every named check passed (any passing run if none named).
 
         A name matches a check exactly (``metric:roc_auc``) or all of a
         fairness check's per-feature results (``fairness:demographic_parity_ratio``).
         A check that was not estimable has not passed.
         """
-        for run in self.list_runs(ref):
-            if not checks and run.passed:
-                return run
-            if checks and all(run.status_of(name) == "pass" for name in checks):
-                return run
-        return None
+        return first_passed(self.list_runs(ref), checks)
+
+
+def first_passed(runs: Sequence[ValidationRun], checks: Sequence[str]) -> ValidationRun | None:
+    """The first of *runs* in which every named check passed (any passing run if none named)."""
+    for run in runs:
+        if not checks and run.passed:
+            return run
+        if checks and all(run.status_of(name) == "pass" for name in checks):
+            return run
+    return None
 
 
 def _safe(compute: Callable[[Outcomes], float], outcomes: Outcomes) -> float | None:
