@@ -38,7 +38,7 @@ from steward.core.errors import (
     StewardError,
     error_class_for,
 )
-from steward.core.explain import ExplainRequest, Explanation, explanation_from_dict
+from steward.core.explain import ExplainRequest, Explanation, check_kind, explanation_from_dict
 from steward.core.lineage import Lineage
 from steward.core.registry import (
     AliasEvent,
@@ -419,7 +419,7 @@ class RemoteExplanations:
         return explanation_from_dict(self.http.json("GET", self._path(ref, f"/{explanation_id}")))
 
     def list(self, ref: str | ModelRef, kind: str | None = None) -> list[Explanation]:
-        params = {} if kind is None else {"kind": ExplainRequest(kind=kind).checked().kind}
+        params = {} if kind is None else {"kind": check_kind(kind)}
         data = self.http.json("GET", self._path(ref), params=params)
         return [explanation_from_dict(item) for item in data["items"]]
 
@@ -456,7 +456,9 @@ class RemoteValidations:
         try:
             data.to_parquet(buffer, index=False)
         except (ValueError, TypeError) as exc:
-            raise InvalidInputError(f"The data cannot be sent as Parquet: {' '.join(str(exc).split())[:200]}") from None
+            raise InvalidInputError(
+                f"The data cannot be sent as Parquet: {' '.join(str(exc).split())[:200]}"
+            ) from None
         digest = self.registry.artifacts.put_bytes(buffer.getvalue())
         body = {
             "data": {"artifact": digest, "format": "parquet"},

@@ -19,7 +19,7 @@ import pandas as pd
 
 from steward.core.audit import AuditEvent
 from steward.core.errors import ConflictError, InvalidInputError
-from steward.core.explain import ExplainRequest, Explanation
+from steward.core.explain import ExplainRequest, Explanation, check_kind
 from steward.core.explain.charts import to_chart
 from steward.core.explain.compute import explain_frame, local_contributions
 from steward.core.explain.shapley import Contributions
@@ -149,8 +149,7 @@ class ExplainService:
 
     def list(self, ref: str | ModelRef, kind: str | None = None) -> list[Explanation]:
         """The stored explanations of version *ref*, newest first."""
-        if kind is not None:
-            ExplainRequest(kind=kind).checked()
+        check_kind(kind)
         version = self.registry.get_version(ref)
         with self.store.read() as tx:
             return tx.explanations.list(version.model, version.version, kind)

@@ -13,6 +13,7 @@ from steward.core.explain.explanation import (
     METHODS,
     ExplainRequest,
     Explanation,
+    check_kind,
     explanation_from_dict,
     explanation_to_dict,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "METHODS",
     "ExplainRequest",
     "Explanation",
+    "check_kind",
     "explanation_from_dict",
     "explanation_to_dict",
 ]

@@ -36,6 +36,13 @@ LIMITS = {
 }
 
 
+def check_kind(kind: str | None) -> str | None:
+    """*kind* if it is one of :data:`KINDS` (or None)."""
+    if kind is not None and kind not in KINDS:
+        raise InvalidInputError(f"Unknown kind {kind!r}; use one of {', '.join(KINDS)}.")
+    return kind
+
+
 @dataclass(frozen=True)
 class ExplainRequest:
     """The question: which kind of explanation, by which method, within which budget."""
