@@ -15,7 +15,19 @@ import typer
 from typer.core import TyperGroup
 
 from steward import __version__
-from steward.cli import alias, audit, demo, deploy, explain, models, register, serve, server, versions
+from steward.cli import (
+    alias,
+    audit,
+    demo,
+    deploy,
+    explain,
+    models,
+    register,
+    serve,
+    server,
+    validate,
+    versions,
+)
 from steward.cli.options import GlobalOptions
 from steward.cli.output import EXIT_INTERRUPTED, EXIT_USAGE, exit_code_for, print_error
 from steward.core.errors import PolicyViolationError, StewardError
@@ -27,7 +39,19 @@ except ImportError:  # pragma: no cover - older Typer on Click
 
 
 #: The order ``steward --help`` lists the commands in: the everyday ones first.
-COMMAND_ORDER = ("models", "versions", "register", "alias", "explain", "deploy", "audit", "server", "demo")
+COMMAND_ORDER = (
+    "models",
+    "versions",
+    "register",
+    "alias",
+    "validate",
+    "validations",
+    "explain",
+    "deploy",
+    "audit",
+    "server",
+    "demo",
+)
 
 
 class StewardGroup(TyperGroup):
@@ -98,6 +122,8 @@ app.command("server")(server.server)
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.command("explain")(explain.explain)
+app.command("validate")(validate.validate)
+app.command("validations")(validate.validations)
 
 
 def _print_version(value: bool) -> None:

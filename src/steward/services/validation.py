@@ -86,13 +86,13 @@ class ValidationService:
         baseline_version = self._baseline(version, against)
         model = load_version(self._artifacts, version)
         try:
-            features = _features(data, target, version)
+            features = _features(data, target, model)
             candidate = _predict(model, features)
             base = None
             if baseline_version is not None:
                 base_model = load_version(self._artifacts, baseline_version)
                 try:
-                    base = _predict(base_model, _features(data, target, baseline_version))
+                    base = _predict(base_model, _features(data, target, base_model))
                 finally:
                     base_model.close()
             task = suite.task if suite is not None and suite.task else _infer_task(data[target], candidate)
@@ -282,10 +282,14 @@ def _check_suite(suite: Suite, data: pd.DataFrame, task: Task, sensitive: tuple[
                     raise InvalidInputError(f"The sensitive column {column!r} has one group only.")
 
 
-def _features(data: pd.DataFrame, target: str, version: ModelVersion) -> pd.DataFrame:
-    signature = version.signature
+def _features(data: pd.DataFrame, target: str, model: LoadedModel) -> pd.DataFrame:
+    """The model's columns: its signature's, else the names it was fitted on, else all but the target."""
+    signature = model.version.signature
     if signature is not None and signature.kind == "columns":
         return data[[c for c in signature.input_names if c in data.columns]]
+    fitted = getattr(model.native, "feature_names_in_", None)
+    if fitted is not None and all(str(c) in data.columns for c in fitted):
+        return data[[str(c) for c in fitted]]
     return data.drop(columns=[target])
 
 

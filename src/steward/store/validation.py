@@ -89,7 +89,7 @@ class SqlValidationRepository:
     def get(self, run_id: int) -> ValidationRun:
         row = self._connection.execute(_select().where(vr.c.id == run_id)).first()
         if row is None:
-            raise NotFoundError(f"No validation run {run_id} (`steward validate list MODEL_REF` shows them).")
+            raise NotFoundError(f"No validation run {run_id} (`steward validations MODEL_REF` lists them).")
         return _run(row)
 
     def list(self, model: str, version: int, *, limit: int = 100) -> list[ValidationRun]:
