@@ -116,6 +116,8 @@ class ValidationService:
                 if progress is not None:
                     progress(check.name, i, len(chosen.checks))
                 results.extend(run_check(check, scored))
+            if progress is not None:
+                progress("storing the run", len(chosen.checks), len(chosen.checks))
         finally:
             model.close()
         metrics = {m.name: finite(_safe(m.compute, outcomes)) for m in METRICS.values() if task in m.tasks}

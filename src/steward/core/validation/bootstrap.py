@@ -63,7 +63,7 @@ def paired_bootstrap(
         chunk = max(1, _CHUNK_CELLS // n)
         parts = []
         for start in range(0, resamples, chunk):
-            index = rng.integers(0, n, size=(min(chunk, resamples - start), n))
+            index = rng.integers(0, n, size=(min(chunk, resamples - start), n), dtype=np.int32)
             parts.append(delta[index].mean(axis=1))
         diffs = np.concatenate(parts)
     else:
