@@ -274,3 +274,27 @@ def test_html_report_has_the_checks_and_plots(
     assert "<script" not in page
     with pytest.raises(NotFoundError, match="No validation run 999"):
         app.validation.report_html(999)
+
+
+def test_multiclass_model_with_text_labels(env: tuple[Client, Steward]) -> None:
+    client, app = env
+    rng = np.random.default_rng(8)
+    frame = pd.DataFrame({"a": rng.normal(size=900), "b": rng.normal(size=900)})
+    frame["y"] = np.select([frame["a"] > 0.5, frame["b"] > 0], ["high", "mid"], "low")
+    model = LogisticRegression().fit(frame[["a", "b"]], frame["y"])
+    client.register(model, "tier", input_example=frame[["a", "b"]].head())
+    run = app.validation.validate("tier/1", frame, "y", actor="alice")
+    assert run.task == "multiclass" and run.passed, run.failed
+    assert run.metrics["accuracy"] == pytest.approx(
+        float(np.mean(model.predict(frame[["a", "b"]]) == frame["y"]))
+    )
+    assert "roc_auc" in run.metrics and "calibration" in [c.name for c in run.checks]
+    with pytest.raises(InvalidInputError, match="Fairness checks apply to binary classifiers"):
+        app.validation.validate(
+            "tier/1",
+            frame.assign(g=rng.choice(["x", "y"], 900)),
+            "y",
+            sensitive=["g"],
+            suite=parse_suite([{"check": "fairness", "metric": "demographic_parity_ratio"}]),
+            actor="a",
+        )
