@@ -3,7 +3,10 @@
 Each resample draws row indices with replacement (seeded) and scores both
 models on the same rows, so the interval reflects the difference, not each
 model's own noise. Metrics that are a mean of per-row losses are resampled as
-one matrix product per chunk; the others are recomputed per resample.
+one gather per chunk of resamples; those with a weighted form
+(:mod:`steward.core.validation.weighted`: confusion-matrix metrics, ROC and
+PR AUC, RMSE, R²) take each resample as draw counts, sorted once; any other
+is recomputed on the resampled rows.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import numpy as np
 
 from steward.core.errors import InvalidInputError
 from steward.core.validation.metrics import Metric, Outcomes
+from steward.core.validation.weighted import weighted
 
 #: Resamples drawn at once for per-row metrics (rows x chunk indices held in memory).
 _CHUNK_CELLS = 4_000_000
@@ -66,11 +70,16 @@ def paired_bootstrap(
             index = rng.integers(0, n, size=(min(chunk, resamples - start), n), dtype=np.int32)
             parts.append(delta[index].mean(axis=1))
         diffs = np.concatenate(parts)
+    elif (c_of := weighted(metric.name, candidate)) and (b_of := weighted(metric.name, baseline)):
+        diffs = np.empty(resamples)
+        for i in range(resamples):
+            counts = np.bincount(rng.integers(0, n, size=n, dtype=np.int32), minlength=n)
+            diffs[i] = c_of(counts) - b_of(counts)
     else:
         diffs = np.empty(resamples)
         for i in range(resamples):
-            index = rng.integers(0, n, size=n)
-            diffs[i] = metric.compute(candidate.take(index)) - metric.compute(baseline.take(index))
+            rows = rng.integers(0, n, size=n)
+            diffs[i] = metric.compute(candidate.take(rows)) - metric.compute(baseline.take(rows))
     diffs = diffs[np.isfinite(diffs)]
     if len(diffs) == 0:
         raise InvalidInputError(f"{metric.name} could not be computed on any bootstrap resample.")
