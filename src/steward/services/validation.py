@@ -15,7 +15,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,19 +23,18 @@ from steward.core.audit import AuditEvent
 from steward.core.errors import InvalidInputError, NotFoundError
 from steward.core.registry import ModelRef, ModelVersion
 from steward.core.validation.contract import contract_violations
-from steward.core.validation.metrics import METRICS, Outcomes, Task, encode_labels
+from steward.core.validation.metrics import METRICS, Outcomes, Task
 from steward.core.validation.results import CheckResult, ValidationRun
 from steward.core.validation.suites import Suite, default_suite
 from steward.ports import ArtifactStore, Store
 from steward.services.datasets import fingerprint
-from steward.services.packaging import LoadedModel, load_version
+from steward.services.packaging import load_version
 from steward.services.registry import RegistryService
 from steward.services.validation_checks import Scored, finite, run_check
 from steward.services.validation_report import render_html
+from steward.services.validation_scoring import build_outcomes, infer_task, model_features, predict_table
 
 Progress = Callable[[str, int, int], None]
-#: A target with at most this many distinct integer values is read as class labels.
-MAX_CLASSES = 20
 
 
 def _utcnow() -> datetime:
@@ -86,17 +84,17 @@ class ValidationService:
         baseline_version = self._baseline(version, against)
         model = load_version(self._artifacts, version)
         try:
-            features = _features(data, target, model)
-            candidate = _predict(model, features)
+            features = model_features(data, target, model)
+            candidate = predict_table(model, features)
             base = None
             if baseline_version is not None:
                 base_model = load_version(self._artifacts, baseline_version)
                 try:
-                    base = _predict(base_model, _features(data, target, base_model))
+                    base = predict_table(base_model, model_features(data, target, base_model))
                 finally:
                     base_model.close()
-            task = suite.task if suite is not None and suite.task else _infer_task(data[target], candidate)
-            outcomes, base_outcomes = _outcomes(task, data[target], candidate, base)
+            task = suite.task if suite is not None and suite.task else infer_task(data[target], candidate)
+            outcomes, base_outcomes = build_outcomes(task, data[target], candidate, base)
             chosen = suite or default_suite(task, sensitive=bool(sensitive), has_baseline=base is not None)
             _check_suite(chosen, data, task, sensitive)
             scored = Scored(
@@ -282,108 +280,3 @@ def _check_suite(suite: Suite, data: pd.DataFrame, task: Task, sensitive: tuple[
             for column in check.features:
                 if data[column].nunique(dropna=False) < 2:
                     raise InvalidInputError(f"The sensitive column {column!r} has one group only.")
-
-
-def _features(data: pd.DataFrame, target: str, model: LoadedModel) -> pd.DataFrame:
-    """The model's columns: its signature's, else the names it was fitted on, else all but the target."""
-    signature = model.version.signature
-    if signature is not None and signature.kind == "columns":
-        return data[[c for c in signature.input_names if c in data.columns]]
-    fitted = getattr(model.native, "feature_names_in_", None)
-    if fitted is not None and all(str(c) in data.columns for c in fitted):
-        return data[[str(c) for c in fitted]]
-    return data.drop(columns=[target])
-
-
-class _Predictions:
-    def __init__(
-        self, labels: np.ndarray[Any, Any], scores: np.ndarray[Any, Any] | None, classes: Any
-    ) -> None:
-        self.labels = labels
-        self.scores = scores
-        self.classes = classes
-
-
-def _predict(model: LoadedModel, features: pd.DataFrame) -> _Predictions:
-    try:
-        labels = np.asarray(model.predict(features))
-    except (ValueError, TypeError, KeyError) as exc:
-        raise InvalidInputError(
-            f"Version {model.version.ref} cannot predict on this data: {' '.join(str(exc).split())[:300]}"
-        ) from None
-    if labels.ndim == 2 and labels.shape[1] == 1:
-        labels = labels[:, 0]
-    scores = None
-    classes = getattr(model.native, "classes_", None)
-    if classes is not None:
-        try:
-            scores = np.asarray(model.predict_proba(features), dtype=float)
-        except InvalidInputError:
-            scores = None
-    return _Predictions(labels, scores, classes)
-
-
-def _infer_task(target: pd.Series, predictions: _Predictions) -> Task:
-    if predictions.classes is not None:
-        return "binary" if len(predictions.classes) <= 2 else "multiclass"
-    values = target.to_numpy()
-    numeric = pd.api.types.is_numeric_dtype(target.dtype) and not pd.api.types.is_bool_dtype(target.dtype)
-    if numeric and not (np.all(np.mod(values.astype(float), 1) == 0) and target.nunique() <= MAX_CLASSES):
-        return "regression"
-    if pd.api.types.is_float_dtype(predictions.labels.dtype) and not np.all(
-        np.mod(predictions.labels, 1) == 0
-    ):
-        return "regression"  # a regressor on an integer target
-    classes = pd.unique(np.concatenate([values, predictions.labels]))
-    return "binary" if len(classes) <= 2 else "multiclass"
-
-
-def _aligned(scores: np.ndarray[Any, Any] | None, model_classes: Any, classes: tuple[Any, ...]) -> Any:
-    if scores is None or model_classes is None:
-        return None
-    index = {c: i for i, c in enumerate(classes)}
-    out = np.zeros((scores.shape[0], len(classes)))
-    for j, c in enumerate(np.asarray(model_classes).tolist()):
-        out[:, index[c]] = scores[:, j]
-    return out
-
-
-def _outcomes(
-    task: Task, target: pd.Series, cand: _Predictions, base: _Predictions | None
-) -> tuple[Outcomes, Outcomes | None]:
-    truth = target.to_numpy()
-    if task == "regression":
-        if not pd.api.types.is_numeric_dtype(target.dtype):
-            raise InvalidInputError(
-                f"A regression target must be numeric; {target.name!r} is {target.dtype}."
-            )
-        y = truth.astype(float)
-        c = Outcomes("regression", y, cand.labels.astype(float))
-        b = None if base is None else Outcomes("regression", y, base.labels.astype(float))
-        return c, b
-    extra = [
-        np.asarray(x)
-        for x in (cand.classes, None if base is None else base.labels, None if base is None else base.classes)
-        if x is not None
-    ]
-    _, _, classes = encode_labels(truth, cand.labels, np.concatenate(extra) if extra else None)
-    if task == "binary" and len(classes) > 2:
-        raise InvalidInputError(
-            f"A binary model's target has {len(classes)} classes; declare task: multiclass."
-        )
-    if task == "multiclass" and len(classes) < 3:
-        task = "binary"
-    lookup = {c: i for i, c in enumerate(classes)}
-
-    def codes(values: Any) -> np.ndarray[Any, Any]:
-        mapped = pd.Series(np.asarray(values).tolist()).map(lookup)
-        if mapped.isna().any():  # classes compared as text (mixed label types)
-            mapped = pd.Series(np.asarray(values).astype(str).tolist()).map(lookup)
-        return np.asarray(mapped.to_numpy(), dtype=np.int64)
-
-    y = codes(truth)
-    c = Outcomes(task, y, codes(cand.labels), _aligned(cand.scores, cand.classes, classes), classes)
-    b = None
-    if base is not None:
-        b = Outcomes(task, y, codes(base.labels), _aligned(base.scores, base.classes, classes), classes)
-    return c, b

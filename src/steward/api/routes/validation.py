@@ -127,7 +127,7 @@ async def create_validation(
     elif kind in PARQUET_TYPES or kind in ("text/csv", "application/csv"):
         if not target:
             raise InvalidInputError("Name the target column: ?target=COLUMN.")
-        frame = _read(raw, "csv" if "csv" in kind else "parquet")
+        frame = await run_in_threadpool(_read, raw, "csv" if "csv" in kind else "parquet")
         chosen = _suite(suite)
     else:
         raise InvalidInputError(
