@@ -157,8 +157,11 @@ def disparity(name: str, rates: list[GroupRates], min_group_size: int = 1) -> tu
             return Disparity(name, None, None, None, tuple(skipped)), reasons
         low = min(known, key=lambda item: item[1])
         high = max(known, key=lambda item: item[1])
+        if is_ratio and high[1] == 0:  # 0/0: undefined, as fairlearn's nan
+            reasons.append(f"no group has a positive {rate.replace('_', ' ')}, so the ratio is undefined")
+            return Disparity(name, None, None, None, tuple(skipped)), reasons
         if is_ratio:
-            part = low[1] / high[1] if high[1] > 0 else 1.0  # fairlearn: 0/0 groups are at parity
+            part = low[1] / high[1]
             lagging = low[0]
             leading = high[0]
         else:
