@@ -217,3 +217,23 @@ def test_explain_row_for_the_inference_server(app: Steward, forest: str, frame: 
             explain_row(loaded, frame.iloc[[0]].drop(columns=["a"]), frame)
     finally:
         loaded.close()
+
+
+@pytest.mark.parametrize("framework", ["xgboost", "lightgbm"])
+def test_boosters_through_their_flavors(app: Steward, frame: pd.DataFrame, framework: str) -> None:
+    """The flavor's native object (XGBoost wrapper, LightGBM Booster) goes to TreeSHAP; log-odds add up."""
+    pytest.importorskip("shap")
+    library = pytest.importorskip(framework)
+    x = frame[["a", "b", "c"]]
+    if framework == "xgboost":
+        model = library.XGBClassifier(n_estimators=8, max_depth=3).fit(x, frame["label"])
+        margin = model.predict(x.iloc[[6]], output_margin=True)[0]
+    else:
+        model = library.LGBMClassifier(n_estimators=8, verbose=-1).fit(x, frame["label"])
+        margin = model.predict(x.iloc[[6]], raw_score=True)[0]
+    ref = register(app, model, x.head(), name=framework)
+    found = app.explain.explain(ref, frame, ExplainRequest("local", row=6), actor="a").result
+    assert (found["method"], found["output_space"]) == ("treeshap", "log-odds")
+    assert found["base"] + sum(found["values"]) == pytest.approx(float(margin), abs=1e-5)
+    sampled = app.explain.explain(ref, frame, ExplainRequest("local", row=6, method="sampling"), actor="a")
+    assert sampled.result["output"] == pytest.approx(float(model.predict_proba(x.iloc[[6]])[0, 1]), abs=1e-6)
