@@ -14,8 +14,16 @@ from datetime import datetime
 from typing import Any
 
 from steward.core.errors import InvalidInputError
-from steward.core.explain.output import SCORINGS
 
+#: The scorer names permutation importance accepts.
+SCORINGS = (
+    "roc_auc",
+    "accuracy",
+    "balanced_accuracy",
+    "r2",
+    "neg_mean_squared_error",
+    "neg_mean_absolute_error",
+)
 KINDS = ("global", "local", "pdp", "sensitivity")
 METHODS = {
     "global": ("auto", "permutation", "treeshap"),

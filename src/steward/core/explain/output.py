@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from steward.core.errors import InvalidInputError
+from steward.core.explain.explanation import SCORINGS
 
 #: A batch of rows in, one number per row out.
 OutputFn = Callable[[pd.DataFrame], np.ndarray]
@@ -93,17 +94,6 @@ class Scorer:
 
     def __call__(self, frame: pd.DataFrame, y: np.ndarray) -> float:
         return self.score(y, self.response(frame))
-
-
-#: The scorer names permutation importance accepts.
-SCORINGS = (
-    "roc_auc",
-    "accuracy",
-    "balanced_accuracy",
-    "r2",
-    "neg_mean_squared_error",
-    "neg_mean_absolute_error",
-)
 
 
 def default_scoring(model: Any, y: np.ndarray) -> str:
