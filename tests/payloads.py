@@ -41,12 +41,23 @@ def write_payloads(
             inputs = {c: part[c].to_numpy() for c in part.columns}
             log.submit(
                 PayloadRecord(
-                    request_id, at, deployment, version, "v2", 200, latency_ms, len(part), inputs, outputs
+                    request_id,
+                    at.timestamp(),
+                    deployment,
+                    version,
+                    "v2",
+                    200,
+                    latency_ms,
+                    len(part),
+                    inputs,
+                    outputs,
                 )
             )
         for j in range(errors):
             log.submit(
-                PayloadRecord(f"{prefix}err{j}", at, deployment, version, "v2", 500, 1.0, 0, error="boom")
+                PayloadRecord(
+                    f"{prefix}err{j}", at.timestamp(), deployment, version, "v2", 500, 1.0, 0, error="boom"
+                )
             )
     finally:
         log.close()

@@ -17,9 +17,11 @@ from steward.services.alerting import AlertService
 from steward.services.approvals import ApprovalService
 from steward.services.audit import AuditService
 from steward.services.deploy import DeploymentService
+from steward.services.explain import ExplainService
 from steward.services.identity import IdentityService
 from steward.services.policies import PolicyService
 from steward.services.registry import RegistryService
+from steward.services.validation import ValidationGate, ValidationService
 from steward.settings import Settings
 from steward.store import open_store
 
@@ -42,6 +44,9 @@ class Steward:
         self.approvals = ApprovalService(store, self.access)
         self.audit = AuditService(store)
         self.alerts = AlertService(store)
+        self.validation = ValidationService(store, artifacts, self.registry)
+        self.policies.validation = ValidationGate(self.validation)  # policies' validation gates read runs
+        self.explain = ExplainService(store, artifacts, self.registry)
 
     @cached_property
     def monitoring(self) -> MonitoringService:

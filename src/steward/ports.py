@@ -18,11 +18,13 @@ from steward.core.alerts import Alert, AlertRule
 from steward.core.approval import ApprovalRequest, Decision
 from steward.core.audit import AuditEvent, ChainHead
 from steward.core.deployment import Deployment, DeploymentSpec
+from steward.core.explain import Explanation
 from steward.core.identity import Grant, Principal, TokenInfo
 from steward.core.permissions import Role
 from steward.core.policy import Policy, PolicyDocument
 from steward.core.registry import AliasEvent, ModelVersion, RegisteredModel, VersionDraft
 from steward.core.search import Node, OrderKey
+from steward.core.validation.results import ValidationRun
 from steward.core.windows import Figure, ReferenceInfo
 
 
@@ -112,6 +114,8 @@ class Transaction(Protocol):
     policies: PolicyRepository
     monitoring: MonitoringRepository
     alerts: AlertRepository
+    explanations: ExplanationRepository
+    validation: ValidationRepository
 
 
 class Store(Protocol):
@@ -424,3 +428,39 @@ class AlertRepository(Protocol):
     def list_alerts(
         self, *, status: str | None = None, deployment: str | None = None, limit: int = 100
     ) -> list[Alert]: ...
+
+
+class ValidationRepository(Protocol):
+    """Validation runs, stored on the version they validated."""
+
+    def add(self, run: ValidationRun) -> ValidationRun:
+        """Store *run* (its id is ignored); NotFoundError if its version does not exist."""
+        ...
+
+    def get(self, run_id: int) -> ValidationRun:
+        """Raises NotFoundError."""
+        ...
+
+    def list(self, model: str, version: int, *, limit: int = 100) -> list[ValidationRun]:
+        """The version's runs, newest first."""
+        ...
+
+
+class ExplanationRepository(Protocol):
+    """Stored explanations, one per (version, data fingerprint, request key)."""
+
+    def insert(self, explanation: Explanation) -> Explanation:
+        """Store it (the result gets its id); ConflictError if that version, data and request have one."""
+        ...
+
+    def find(
+        self, model: str, version: int, data_fingerprint: str, request_key: str
+    ) -> Explanation | None: ...
+
+    def get(self, model: str, version: int, explanation_id: int) -> Explanation:
+        """Raises NotFoundError."""
+        ...
+
+    def list(self, model: str, version: int, kind: str | None = None) -> list[Explanation]:
+        """Newest first."""
+        ...

@@ -46,7 +46,17 @@ def test_multi_row_requests_number_their_rows_and_shadows_are_left_out(tmp_path:
     log.start()
     log.submit(
         PayloadRecord(
-            "s", T, "api", "m/2", "v2", 200, 1.0, 1, None, {"predict": np.array([1])}, role="shadow"
+            "s",
+            T.timestamp(),
+            "api",
+            "m/2",
+            "v2",
+            200,
+            1.0,
+            1,
+            None,
+            {"predict": np.array([1])},
+            role="shadow",
         )
     )
     log.close()

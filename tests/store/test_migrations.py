@@ -49,6 +49,8 @@ TABLES = {
     "monitoring_labels",
     "alert_rules",
     "alerts",
+    "validation_runs",
+    "explanations",
     migrate.VERSION_TABLE,
 }
 

@@ -16,11 +16,13 @@ from steward.api.routes import (
     artifacts,
     audit,
     deployments,
+    explain,
     models,
     monitoring,
     policies,
     tokens,
     users,
+    validation,
     versions,
 )
 from steward.app import Steward
@@ -48,6 +50,8 @@ def create_app(steward: Steward) -> FastAPI:
         policies,
         monitoring,
         alerts,
+        validation,
+        explain,
     )
     for module in routers:  # with auth on, every route but /health needs a token
         app.include_router(module.router, dependencies=[Depends(signed_in)])

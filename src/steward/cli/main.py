@@ -21,6 +21,7 @@ from steward.cli import (
     audit,
     demo,
     deploy,
+    explain,
     models,
     monitor,
     policy,
@@ -29,6 +30,7 @@ from steward.cli import (
     server,
     tokens,
     users,
+    validate,
     versions,
 )
 from steward.cli.options import GlobalOptions
@@ -47,6 +49,9 @@ COMMAND_ORDER = (
     "versions",
     "register",
     "alias",
+    "validate",
+    "validations",
+    "explain",
     "approvals",
     "policy",
     "deploy",
@@ -131,6 +136,9 @@ app.command("register")(register.register)
 app.command("server")(server.server)
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
+app.command("explain")(explain.explain)
+app.command("validate")(validate.validate)
+app.command("validations")(validate.validations)
 
 
 def _print_version(value: bool) -> None:

@@ -50,6 +50,8 @@ EXIT_CODES: dict[type[StewardError], int] = {
 EXIT_OK = 0
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+#: ``steward validate``: the run was stored, and a check failed or errored.
+EXIT_GATE_FAILED = 8
 
 #: What each exit code means, for docs/cli.md.
 EXIT_CODE_MEANINGS: dict[int, str] = {
@@ -63,6 +65,7 @@ EXIT_CODE_MEANINGS: dict[int, str] = {
     5: "Permission denied, or refused by a governance policy.",
     6: "Integrity: stored data does not match its recorded digest.",
     7: "A missing optional dependency; the message names the extra to install.",
+    EXIT_GATE_FAILED: "steward validate: the run is stored and a check failed or errored (a failed gate).",
     EXIT_INTERRUPTED: "Interrupted (Ctrl+C).",
 }
 

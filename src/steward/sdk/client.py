@@ -22,8 +22,10 @@ from steward.core.search import Page
 from steward.core.signature import Signature
 from steward.ports import ArtifactStore
 from steward.sdk.deployments import DeploymentMethods, Deployments
+from steward.sdk.explain import ExplainMethods, Explanations
 from steward.sdk.governance import EmbeddedGovernance, GovernanceMethods
 from steward.sdk.monitoring import Monitoring, MonitoringMethods
+from steward.sdk.validation import ValidationMethods, Validations
 from steward.services.environment import git_commit, package_versions, python_version
 from steward.services.packaging import LoadedModel, load_version, package_model
 from steward.services.registry import LineageReport
@@ -84,7 +86,7 @@ class Registry(Protocol):
     ) -> Page[AuditEvent]: ...
 
 
-class Client(DeploymentMethods, GovernanceMethods, MonitoringMethods):
+class Client(DeploymentMethods, GovernanceMethods, MonitoringMethods, ExplainMethods, ValidationMethods):
     """Register, find, load, label and deploy models.
 
     >>> client = steward.Client()                       # embedded, ~/.steward
@@ -110,7 +112,12 @@ class Client(DeploymentMethods, GovernanceMethods, MonitoringMethods):
         self.actor = self.settings.actor
         self._closers: list[Any] = []
         if self.settings.is_remote:
-            from steward.sdk.remote import RemoteDeployments, RemoteRegistry
+            from steward.sdk.remote import (
+                RemoteDeployments,
+                RemoteExplanations,
+                RemoteRegistry,
+                RemoteValidations,
+            )
             from steward.sdk.remote_governance import RemoteGovernance
 
             remote = RemoteRegistry(self.settings.uri, token=self.settings.token, actor=self.actor)
@@ -121,6 +128,8 @@ class Client(DeploymentMethods, GovernanceMethods, MonitoringMethods):
             from steward.sdk.remote_monitoring import RemoteMonitoring
 
             self._monitoring: Monitoring = RemoteMonitoring(remote.http)
+            self._explanations: Explanations = RemoteExplanations(remote)
+            self._validations: Validations = RemoteValidations(remote)
             self._closers.append(remote)
         else:
             from steward.app import Steward
@@ -133,6 +142,8 @@ class Client(DeploymentMethods, GovernanceMethods, MonitoringMethods):
             from steward.sdk.monitoring import EmbeddedMonitoring
 
             self._monitoring = EmbeddedMonitoring(app.monitoring, app.alerts)
+            self._explanations = app.explain
+            self._validations = app.validation
             self._closers.append(app)
             if self.settings.auth_enabled and self.settings.token:  # signed in: the token decides who acts
                 self.actor = app.identities.authenticate(self.settings.token)

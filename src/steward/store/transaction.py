@@ -13,21 +13,25 @@ from steward.ports import (
     ApprovalRepository,
     AuditLog,
     DeploymentRepository,
+    ExplanationRepository,
     IdentityRepository,
     ModelRepository,
     MonitoringRepository,
     PolicyRepository,
+    ValidationRepository,
 )
 from steward.store.alerts import SqlAlertRepository
 from steward.store.approvals import SqlApprovalRepository
 from steward.store.audit import SqlAuditLog
 from steward.store.deployments import SqlDeploymentRepository
 from steward.store.engine import WRITE_OPTION, create_engine, normalise_url
+from steward.store.explanations import SqlExplanationRepository
 from steward.store.identities import SqlIdentityRepository
 from steward.store.migrate import upgrade
 from steward.store.models import SqlModelRepository
 from steward.store.monitoring import SqlMonitoringRepository
 from steward.store.policies import SqlPolicyRepository
+from steward.store.validation import SqlValidationRepository
 
 if TYPE_CHECKING:
     from steward.ports import Store
@@ -47,6 +51,8 @@ class SqlTransaction:
     policies: PolicyRepository
     monitoring: MonitoringRepository
     alerts: AlertRepository
+    validation: ValidationRepository
+    explanations: ExplanationRepository
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
@@ -58,6 +64,8 @@ class SqlTransaction:
         self.policies = SqlPolicyRepository(connection)
         self.monitoring = SqlMonitoringRepository(connection)
         self.alerts = SqlAlertRepository(connection)
+        self.explanations = SqlExplanationRepository(connection)
+        self.validation = SqlValidationRepository(connection)
 
 
 class SqlStore:

@@ -1,0 +1,1 @@
+"""Validation statistics: metrics, paired bootstrap, fairness, calibration, robustness, suites (pure)."""
