@@ -306,7 +306,8 @@ def test_a_policy_validation_gate_reads_the_stored_runs(
     client, app = env
     client.register(fair, "churn", input_example=data[["a", "b", "c"]].head())
     app.policies.publish(
-        "name: production\naliases: [champion]\ngates:\n  validation: {checks: [metric:roc_auc, calibration]}\n",
+        "name: production\naliases: [champion]\n"
+        "gates:\n  validation: {checks: [metric:roc_auc, calibration]}\n",
         actor="alice",
     )
 
