@@ -22,6 +22,7 @@ from steward.core.search import Page
 from steward.core.signature import Signature
 from steward.ports import ArtifactStore
 from steward.sdk.deployments import DeploymentMethods, Deployments
+from steward.sdk.scoring import ScoringMethods
 from steward.services.environment import git_commit, package_versions, python_version
 from steward.services.packaging import LoadedModel, load_version, package_model
 from steward.services.registry import LineageReport
@@ -82,7 +83,7 @@ class Registry(Protocol):
     ) -> Page[AuditEvent]: ...
 
 
-class Client(DeploymentMethods):
+class Client(DeploymentMethods, ScoringMethods):
     """Register, find, load, label and deploy models.
 
     >>> client = steward.Client()                       # embedded, ~/.steward
@@ -90,6 +91,7 @@ class Client(DeploymentMethods):
     >>> client.set_alias("churn", "champion", v.version)
     >>> client.load("churn@champion").predict(X)
     >>> client.create_deployment("churn-api", {"churn@champion": 90, f"churn/{v.version}": 10})
+    >>> client.score("churn@champion", "customers.parquet", "scored.parquet")
     """
 
     def __init__(
