@@ -15,7 +15,7 @@ import typer
 from typer.core import TyperGroup
 
 from steward import __version__
-from steward.cli import alias, audit, demo, deploy, models, register, serve, server, versions
+from steward.cli import alias, audit, demo, deploy, models, register, score, serve, server, versions
 from steward.cli.options import GlobalOptions
 from steward.cli.output import EXIT_INTERRUPTED, EXIT_USAGE, exit_code_for, print_error
 from steward.core.errors import PolicyViolationError, StewardError
@@ -27,7 +27,17 @@ except ImportError:  # pragma: no cover - older Typer on Click
 
 
 #: The order ``steward --help`` lists the commands in: the everyday ones first.
-COMMAND_ORDER = ("models", "versions", "register", "alias", "deploy", "audit", "server", "demo")
+COMMAND_ORDER = (
+    "models",
+    "versions",
+    "register",
+    "alias",
+    "deploy",
+    "score",
+    "audit",
+    "server",
+    "demo",
+)
 
 
 class StewardGroup(TyperGroup):
@@ -96,6 +106,7 @@ app.add_typer(audit.app, name="audit")
 app.command("register")(register.register)
 app.command("server")(server.server)
 app.command("serve")(serve.serve)
+app.command("score")(score.score)
 app.command("demo")(demo.demo)
 
 

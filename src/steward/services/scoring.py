@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -176,7 +177,8 @@ def read_chunks(path: Path, fmt: Format, plan: ScorePlan, batch_size: int) -> Ch
         batches = file.iter_batches(batch_size=batch_size, columns=plan.read_columns)
         return Chunks(_wrap_errors(batches, path), file.metadata.num_rows)
     reader = pacsv.open_csv(path, convert_options=csv_convert_options(plan))
-    return Chunks(_wrap_errors(_rebatch(reader, batch_size), path), None)
+    names = input_schema(path, "csv").names
+    return Chunks(_wrap_errors(_rebatch(reader, batch_size), path, names), None)
 
 
 def _rebatch(batches: Iterator[pa.RecordBatch], size: int) -> Iterator[pa.RecordBatch]:
@@ -195,11 +197,20 @@ def _rebatch(batches: Iterator[pa.RecordBatch], size: int) -> Iterator[pa.Record
         yield from pa.Table.from_batches(pending).combine_chunks().to_batches()
 
 
-def _wrap_errors(batches: Iterator[pa.RecordBatch], path: Path) -> Iterator[pa.RecordBatch]:
+def _wrap_errors(
+    batches: Iterator[pa.RecordBatch], path: Path, names: list[str] | None = None
+) -> Iterator[pa.RecordBatch]:
     try:
         yield from batches
     except (pa.ArrowInvalid, OSError) as exc:
-        raise InvalidInputError(f"Cannot read {path}: {_first_line(exc)}.") from None
+        message = _first_line(exc)
+        if names is not None:  # Arrow numbers CSV columns from 0: name the column instead
+            message = re.sub(
+                r"In CSV column #(\d+)",
+                lambda m: f"Column {names[int(m[1])]!r}" if int(m[1]) < len(names) else m[0],
+                message,
+            )
+        raise InvalidInputError(f"Cannot read {path}: {message}.") from None
 
 
 def _first_line(exc: BaseException) -> str:
