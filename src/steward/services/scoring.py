@@ -176,9 +176,13 @@ def read_chunks(path: Path, fmt: Format, plan: ScorePlan, batch_size: int) -> Ch
         file = pq.ParquetFile(path)
         batches = file.iter_batches(batch_size=batch_size, columns=plan.read_columns)
         return Chunks(_wrap_errors(batches, path), file.metadata.num_rows)
-    reader = pacsv.open_csv(path, convert_options=csv_convert_options(plan))
     names = input_schema(path, "csv").names
-    return Chunks(_wrap_errors(_rebatch(reader, batch_size), path, names), None)
+    return Chunks(_wrap_errors(_csv_batches(path, plan, batch_size), path, names), None)
+
+
+def _csv_batches(path: Path, plan: ScorePlan, batch_size: int) -> Iterator[pa.RecordBatch]:
+    with pacsv.open_csv(path, convert_options=csv_convert_options(plan)) as reader:  # parses a first block
+        yield from _rebatch(reader, batch_size)
 
 
 def _rebatch(batches: Iterator[pa.RecordBatch], size: int) -> Iterator[pa.RecordBatch]:
