@@ -239,7 +239,7 @@ def _checked(column: pa.ChunkedArray, spec: ColumnSpec, offset: int | None) -> p
     kind, expected = _kind(column.type), _expected_kind(spec.type)
     if kind not in (expected, "null") and not (expected == "binary" and kind == "string"):
         raise InvalidInputError(
-            f"Column {spec.name!r} holds {column.type} values; the model takes {spec.type}. "
+            f"Column {spec.name!r} holds {kind} values ({column.type}); the model takes {spec.type}. "
             "Convert the column, or score with a version whose signature matches."
         )
     try:
