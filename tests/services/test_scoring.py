@@ -201,9 +201,9 @@ def test_bad_input_paths(
 
 def test_bad_output_paths(model: LoadedModel, tmp_path: Path) -> None:
     frame(5).to_parquet(tmp_path / "in.parquet")
-    with pytest.raises(InvalidInputError, match="Unknown output format '.json'"):
+    with pytest.raises(InvalidInputError, match=r"Unknown output format '\.json'"):
         score_file(model, tmp_path / "in.parquet", tmp_path / "out.json")
-    with pytest.raises(NotFoundError, match="Output folder .* does not exist"):
+    with pytest.raises(NotFoundError, match=r"Output folder .* does not exist"):
         score_file(model, tmp_path / "in.parquet", tmp_path / "no" / "out.parquet")
     with pytest.raises(InvalidInputError, match="overwrite the input"):
         score_file(model, tmp_path / "in.parquet", tmp_path / "in.parquet")
@@ -218,7 +218,7 @@ def test_columns_option_checks_names_and_clashes(model: LoadedModel, tmp_path: P
     with pytest.raises(InvalidInputError, match="which the input lacks"):
         score_file(model, tmp_path / "in.parquet", tmp_path / "o.parquet", ScoreOptions(columns=("nope",)))
     frame(5).assign(prediction=1).to_parquet(tmp_path / "clash.parquet")
-    with pytest.raises(InvalidInputError, match="clash .* --no-keep-columns"):
+    with pytest.raises(InvalidInputError, match=r"clash .* --no-keep-columns"):
         score_file(model, tmp_path / "clash.parquet", tmp_path / "o.parquet")
     with pytest.raises(InvalidInputError, match="at least 1"):
         ScoreOptions(batch_size=0)

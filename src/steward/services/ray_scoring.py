@@ -22,7 +22,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from steward.core.errors import StewardError, require_extra
+from steward.core.errors import StewardError, error_class_for, require_extra
 from steward.core.scoring import ScoreOptions, ScorePlan
 from steward.services.packaging import LoadedModel
 from steward.services.scoring import (
@@ -36,6 +36,9 @@ from steward.services.scoring import (
     score_chunk,
 )
 
+#: Columns of the one-row table a worker returns instead of raising a Steward error (bad input).
+ERROR_CODE, ERROR_MESSAGE = "__steward_error__", "__steward_message__"
+
 #: Builds the model inside a Ray worker (it must pickle: settings and a version, not a live client).
 Loader = Callable[[], LoadedModel]
 
@@ -48,7 +51,10 @@ class RayScorer:
         self.plan = plan
 
     def __call__(self, batch: pa.Table) -> pa.Table:
-        return score_chunk(self.model, batch, self.plan)
+        try:
+            return score_chunk(self.model, batch, self.plan)
+        except StewardError as exc:  # Ray would wrap it beyond recognition: sent back as a row instead
+            return pa.table({ERROR_CODE: [exc.code], ERROR_MESSAGE: [exc.message]})
 
 
 def score_with_ray(
@@ -88,8 +94,9 @@ def score_with_ray(
             # from one actor up: a fixed pool as large as the cluster would leave no CPU to read with
             compute=ray.data.ActorPoolStrategy(min_size=1, max_size=size),
         )
-        with OutputFile(output, out_format, plan) as out, _unwrapped(ray):
+        with OutputFile(output, out_format, plan) as out:
             for batch in scored.iter_batches(batch_format="pyarrow", batch_size=None):
+                _raise_if_error(batch)
                 out.write(batch)
                 rows += len(batch)
                 if progress is not None:
@@ -125,15 +132,7 @@ def _ray(address: str | None) -> Iterator[Any]:
             ray.shutdown()
 
 
-@contextmanager
-def _unwrapped(ray: Any) -> Iterator[None]:
-    """A Steward error raised in a worker (bad input in a batch) re-raised as itself, not Ray's wrapper."""
-    try:
-        yield
-    except ray.exceptions.RayError as exc:
-        cause: BaseException | None = exc
-        while cause is not None:
-            if isinstance(cause, StewardError):
-                raise type(cause)(cause.message) from None
-            cause = cause.__cause__ or getattr(cause, "cause", None)
-        raise
+def _raise_if_error(batch: pa.Table) -> None:
+    if ERROR_CODE in batch.column_names:
+        code, message = batch.column(ERROR_CODE)[0].as_py(), batch.column(ERROR_MESSAGE)[0].as_py()
+        raise error_class_for(code)(message)
