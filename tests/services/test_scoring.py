@@ -19,7 +19,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from steward import Client
-from steward.core.errors import InvalidInputError, MissingDependencyError, NotFoundError
+from steward.core.errors import InvalidInputError, MissingDependencyError, NotFoundError, StewardError
 from steward.core.scoring import VERSION_METADATA, ScoreOptions
 from steward.services.packaging import LoadedModel
 from steward.services.ray_scoring import score_with_ray
@@ -272,3 +272,24 @@ def test_output_schema_stays_that_of_the_first_chunk(model: LoadedModel, tmp_pat
     out = pq.ParquetFile(tmp_path / "out.parquet")
     assert out.metadata.num_rows == 300
     assert out.schema_arrow.field("prediction").type == pa.int64()
+
+
+def test_a_model_that_fails_midway_leaves_nothing(
+    model: LoadedModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    frame(1_000).to_parquet(tmp_path / "in.parquet")
+    calls: list[int] = []
+    real = model.predict
+
+    def flaky(data: Any) -> Any:
+        calls.append(len(data))
+        if len(calls) == 3:
+            raise RuntimeError("out of luck")
+        return real(data)
+
+    monkeypatch.setattr(model, "predict", flaky)
+    with pytest.raises(StewardError, match=r"churn/1 failed on rows 200-299: RuntimeError: out of luck"):
+        score_file(model, tmp_path / "in.parquet", tmp_path / "out.parquet", ScoreOptions(batch_size=100))
+    assert len(calls) == 3  # two chunks already handed to the writer, then the failure
+    assert not (tmp_path / "out.parquet").exists()
+    assert leftovers(tmp_path) == []

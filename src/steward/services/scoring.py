@@ -21,6 +21,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -29,7 +30,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from steward.core.errors import InvalidInputError, NotFoundError
+from steward.core.errors import InvalidInputError, NotFoundError, StewardError
 from steward.core.scoring import (
     VERSION_METADATA,
     ScoreOptions,
@@ -135,8 +136,16 @@ def make_plan(model: LoadedModel, schema: pa.Schema, options: ScoreOptions) -> S
 def score_chunk(model: LoadedModel, chunk: pa.Table, plan: ScorePlan, offset: int | None = None) -> pa.Table:
     """One chunk: checked, predicted (and ``predict_proba`` when asked), as the output's rows."""
     data = model_input(chunk, plan, offset)
-    predictions = model.predict(data)
-    probabilities = model.predict_proba(data) if plan.proba_columns else None
+    try:
+        predictions = model.predict(data)
+        probabilities = model.predict_proba(data) if plan.proba_columns else None
+    except StewardError:
+        raise
+    except Exception as exc:  # the model's own code raised: say which version and rows, keep the cause
+        rows = f"rows {offset}-{offset + len(chunk) - 1}" if offset is not None else "a batch"
+        raise StewardError(
+            f"Version {plan.version} failed on {rows}: {type(exc).__name__}: {exc}. Nothing was written."
+        ) from exc
     return output_table(chunk, plan, predictions, probabilities)
 
 
@@ -226,7 +235,10 @@ def _first_line(exc: BaseException) -> str:
 
 
 class OutputFile:
-    """A streaming Parquet or CSV writer on a temporary name, renamed into place on success only."""
+    """A streaming Parquet or CSV writer on a temporary name, renamed into place on success only.
+
+    Each chunk is encoded and written on a writer thread (Arrow releases the GIL) while the caller
+    reads and predicts the next one; at most one chunk waits, so memory stays bounded."""
 
     def __init__(self, path: Path, fmt: Format, plan: ScorePlan) -> None:
         self.path = path
@@ -235,6 +247,8 @@ class OutputFile:
         self.temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
         self.schema: pa.Schema | None = None
         self._writer: pq.ParquetWriter | pacsv.CSVWriter | None = None
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="steward-score-writer")
+        self._pending: Future[None] | None = None
 
     def write(self, table: pa.Table) -> None:
         if self.schema is None:
@@ -244,17 +258,29 @@ class OutputFile:
             else:
                 self._writer = pacsv.CSVWriter(self.temp, self.schema)
         assert self._writer is not None
-        self._writer.write_table(conform(table, self.schema))
+        conformed = conform(table, self.schema)
+        self._wait()
+        self._pending = self._thread.submit(self._writer.write_table, conformed)
+
+    def _wait(self) -> None:
+        """The previous chunk written (its error, if any, raised here)."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
 
     def __enter__(self) -> OutputFile:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
         try:
-            if self._writer is None and exc_type is None:  # no rows at all: still a valid, empty file
+            if exc_type is None and self._writer is None:  # no rows at all: still a valid, empty file
                 self.write(pa.table({name: pa.array([], pa.null()) for name in self.plan.output_columns}))
-            if self._writer is not None:
-                self._writer.close()
+            try:
+                self._wait()
+            finally:
+                self._thread.shutdown(wait=True)
+                if self._writer is not None:
+                    self._writer.close()
             if exc_type is None:
                 os.replace(self.temp, self.path)
         finally:
