@@ -138,13 +138,12 @@ def serve_on_ray(
         app = ray_deployment(spec.deployment, replicas).bind(spec)
         try:
             serve.run(app, name=spec.deployment, route_prefix="/", blocking=False)
-        except RuntimeError as exc:  # a replica failed to start: its error is in the message
-            raise StewardError(f"Ray Serve could not start {spec.deployment!r}: {exc}") from None
-        try:
             if on_ready is not None:
                 on_ready(started_here)
             stop.wait()
-        finally:
+        except RuntimeError as exc:  # a replica failed to start: its error is in the message
+            raise StewardError(f"Ray Serve could not start {spec.deployment!r}: {exc}") from None
+        finally:  # also after a failed start: leave nothing half-deployed on the cluster
             serve.delete(spec.deployment)
             if started_here:
                 serve.shutdown()  # type: ignore[no-untyped-call]
