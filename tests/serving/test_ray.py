@@ -3,6 +3,7 @@ the same app as Ray Serve replicas. One local Ray instance for the module (start
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
 import subprocess
@@ -26,7 +27,7 @@ from tests.servers import free_port, wait_ready
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(
-        __import__("importlib.util").util.find_spec("ray") is None,
+        importlib.util.find_spec("ray") is None,
         reason="ray is not installed (pip install 'steward-mlops[ray]')",
     ),
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),
