@@ -26,6 +26,7 @@ from steward.cli import (
     monitor,
     policy,
     register,
+    score,
     serve,
     server,
     tokens,
@@ -55,6 +56,7 @@ COMMAND_ORDER = (
     "approvals",
     "policy",
     "deploy",
+    "score",
     "monitor",
     "audit",
     "users",
@@ -135,6 +137,7 @@ app.add_typer(tokens.app, name="tokens")
 app.command("register")(register.register)
 app.command("server")(server.server)
 app.command("serve")(serve.serve)
+app.command("score")(score.score)
 app.command("demo")(demo.demo)
 app.command("explain")(explain.explain)
 app.command("validate")(validate.validate)

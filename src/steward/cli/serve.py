@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -10,6 +10,10 @@ from steward.cli.options import globals_of
 from steward.cli.output import console, note
 from steward.cli.server import HostOption, base_url, check_port_free, is_loopback
 from steward.core.errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from steward.serving.app import Limits
+    from steward.settings import Settings
 
 
 def serve(
@@ -48,6 +52,24 @@ def serve(
             "--workers", min=1, metavar="N", help="Worker processes sharing the port (SO_REUSEPORT)."
         ),
     ] = 1,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine", metavar="ENGINE", help="local (uvicorn here) or ray (replicas on Ray Serve)."
+        ),
+    ] = "local",
+    replicas: Annotated[
+        int, typer.Option("--replicas", min=1, metavar="N", help="With --engine ray: Ray Serve replicas.")
+    ] = 1,
+    ray_address: Annotated[
+        str,
+        typer.Option(
+            "--ray-address",
+            metavar="ADDRESS",
+            help="With --engine ray: auto (the cluster on this machine, else a new local one), "
+            "local, or a cluster address.",
+        ),
+    ] = "auto",
 ) -> None:
     """Serve a deployment: Open Inference Protocol v2 at /v2, MLflow scoring at /invocations, /metrics."""
     settings = globals_of(ctx).settings(uri)
@@ -55,6 +77,12 @@ def serve(
         raise InvalidInputError(
             "steward serve reads the deployment from the database: pass --uri sqlite:///… or postgresql://…."
         )
+    if engine not in ("local", "ray"):
+        raise InvalidInputError(f"Unknown --engine {engine!r}: use local or ray.")
+    if engine == "ray" and workers > 1:
+        raise InvalidInputError("--workers is for --engine local; with --engine ray use --replicas.")
+    if engine == "local" and replicas > 1:
+        raise InvalidInputError("--replicas goes with --engine ray; with --engine local use --workers.")
     check_port_free(host, port)
     from steward.app import Steward
     from steward.serving.app import Limits
@@ -72,6 +100,9 @@ def serve(
             sink.prepare()  # a bad location fails now, clearly
             shown = sink.location
         routes = [f"{r.version.ref} ({r.weight:g}%)" for r in resolved.routes]
+        if engine == "ray":
+            _serve_on_ray(settings, deployment, routes, host, port, folder, limits, replicas, ray_address)
+            return
         _banner(deployment, routes, host, port, shown, workers)
         if workers == 1:
             run(create_app(steward, deployment, payload_log=folder, limits=limits), host, port)
@@ -83,8 +114,36 @@ def serve(
     note("Stopped.")
 
 
+def _serve_on_ray(
+    settings: Settings,
+    deployment: str,
+    routes: list[str],
+    host: str,
+    port: int,
+    folder: str | None,
+    limits: Limits,
+    replicas: int,
+    address: str,
+) -> None:
+    from steward.serving.ray_engine import RaySpec, serve_on_ray
+
+    def ready(started_here: bool) -> None:
+        _banner(deployment, routes, host, port, folder, replicas, engine="ray")
+        note("  Ray:              " + ("a local Ray started for this command" if started_here else address))
+
+    spec = RaySpec(settings, deployment, folder, limits)
+    serve_on_ray(spec, replicas=replicas, host=host, port=port, address=address, on_ready=ready)
+    note("Stopped.")
+
+
 def _banner(
-    deployment: str, routes: list[str], host: str, port: int, folder: str | None, workers: int
+    deployment: str,
+    routes: list[str],
+    host: str,
+    port: int,
+    folder: str | None,
+    workers: int,
+    engine: str = "local",
 ) -> None:
     url = base_url(host, port)
     out = console()
@@ -95,7 +154,8 @@ def _banner(
         f"  MLflow scoring:   POST {url}/invocations",
         f"  Ready:            {url}/v2/health/ready     Metrics: {url}/metrics",
         f"  Payload log:      {folder if folder is not None else 'off'}",
-        f"  Workers:          {workers}" + (" (metrics are per worker)" if workers > 1 else ""),
+        f"  {('Replicas:' if engine == 'ray' else 'Workers:'):<18}{workers}"
+        + (f" (metrics are per {'replica' if engine == 'ray' else 'worker'})" if workers > 1 else ""),
         "  Press Ctrl+C to stop.",
     ):
         out.print(line, markup=False, highlight=False, soft_wrap=True)

@@ -25,6 +25,7 @@ from steward.sdk.deployments import DeploymentMethods, Deployments
 from steward.sdk.explain import ExplainMethods, Explanations
 from steward.sdk.governance import EmbeddedGovernance, GovernanceMethods
 from steward.sdk.monitoring import Monitoring, MonitoringMethods
+from steward.sdk.scoring import ScoringMethods
 from steward.sdk.validation import ValidationMethods, Validations
 from steward.services.environment import git_commit, package_versions, python_version
 from steward.services.packaging import LoadedModel, load_version, package_model
@@ -86,7 +87,9 @@ class Registry(Protocol):
     ) -> Page[AuditEvent]: ...
 
 
-class Client(DeploymentMethods, GovernanceMethods, MonitoringMethods, ExplainMethods, ValidationMethods):
+class Client(
+    DeploymentMethods, GovernanceMethods, MonitoringMethods, ExplainMethods, ValidationMethods, ScoringMethods
+):
     """Register, find, load, label and deploy models.
 
     >>> client = steward.Client()                       # embedded, ~/.steward
@@ -94,6 +97,7 @@ class Client(DeploymentMethods, GovernanceMethods, MonitoringMethods, ExplainMet
     >>> client.set_alias("churn", "champion", v.version)
     >>> client.load("churn@champion").predict(X)
     >>> client.create_deployment("churn-api", {"churn@champion": 90, f"churn/{v.version}": 10})
+    >>> client.score("churn@champion", "customers.parquet", "scored.parquet")
     """
 
     def __init__(
