@@ -43,10 +43,10 @@ class Steward:
         self.identities = IdentityService(store, self.access)
         self.approvals = ApprovalService(store, self.access)
         self.audit = AuditService(store)
-        self.alerts = AlertService(store)
-        self.validation = ValidationService(store, artifacts, self.registry)
+        self.alerts = AlertService(store, access=self.access)
+        self.validation = ValidationService(store, artifacts, self.registry, access=self.access)
         self.policies.validation = ValidationGate(self.validation)  # policies' validation gates read runs
-        self.explain = ExplainService(store, artifacts, self.registry)
+        self.explain = ExplainService(store, artifacts, self.registry, access=self.access)
 
     @cached_property
     def monitoring(self) -> MonitoringService:
@@ -59,6 +59,7 @@ class Steward:
             self.settings.payloads,
             storage_options=self.settings.payloads_options or None,
             alerts=self.alerts,
+            access=self.access,
         )
 
     @classmethod

@@ -39,16 +39,29 @@ class Permission(StrEnum):
     POLICY = "policy.publish"
     OVERRIDE = "policy.override"
     IDENTITY = "identity.manage"  # users, grants, other people's tokens
+    MONITOR = "monitoring.manage"  # references, monitor settings, labels, alert rules
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.VIEWER: frozenset(),
     Role.CONTRIBUTOR: frozenset(
-        {Permission.MODEL_WRITE, Permission.REGISTER, Permission.VALIDATE, Permission.REQUEST_APPROVAL}
+        {
+            Permission.MODEL_WRITE,
+            Permission.REGISTER,
+            Permission.VALIDATE,
+            Permission.REQUEST_APPROVAL,
+            Permission.MONITOR,
+        }
     ),
     Role.REVIEWER: frozenset({Permission.APPROVE}),
     Role.OPERATOR: frozenset(
-        {Permission.ALIAS, Permission.DEPLOY, Permission.KILL_SWITCH, Permission.REQUEST_APPROVAL}
+        {
+            Permission.ALIAS,
+            Permission.DEPLOY,
+            Permission.KILL_SWITCH,
+            Permission.REQUEST_APPROVAL,
+            Permission.MONITOR,
+        }
     ),
     Role.ADMIN: frozenset(Permission),
 }

@@ -16,7 +16,9 @@ from typing import Any
 from steward.core.alerts import Alert, AlertRule, decide
 from steward.core.audit import AuditEvent
 from steward.core.errors import ConflictError, InvalidInputError
+from steward.core.permissions import Permission
 from steward.ports import Store
+from steward.services.access import AccessControl
 from steward.services.notifiers import notify
 from steward.services.registry import Clock, utcnow
 
@@ -24,8 +26,16 @@ Notify = Callable[[Mapping[str, Any], Mapping[str, Any]], bool]
 
 
 class AlertService:
-    def __init__(self, store: Store, *, clock: Clock = utcnow, notifier: Notify = notify) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Clock = utcnow,
+        notifier: Notify = notify,
+        access: AccessControl | None = None,
+    ) -> None:
         self.store = store
+        self.access = access
         self.clock = clock
         self.notifier = notifier
 
@@ -36,6 +46,8 @@ class AlertService:
         if not isinstance(rule, AlertRule):
             raise InvalidInputError("A rule is an AlertRule.")
         rule = rule.checked()
+        if self.access is not None:
+            self.access.require(actor, Permission.MONITOR)
         with self.store.write() as tx:
             at = self.clock()
             if rule.deployment is not None:
@@ -55,6 +67,8 @@ class AlertService:
         return rule
 
     def delete_rule(self, name: str, *, actor: str) -> AlertRule:
+        if self.access is not None:
+            self.access.require(actor, Permission.MONITOR)
         with self.store.write() as tx:
             at = self.clock()
             rule = tx.alerts.delete_rule(name)

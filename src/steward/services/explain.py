@@ -23,8 +23,10 @@ from steward.core.explain import ExplainRequest, Explanation, check_kind
 from steward.core.explain.charts import to_chart
 from steward.core.explain.compute import explain_frame, local_contributions
 from steward.core.explain.shapley import Contributions
+from steward.core.permissions import Permission
 from steward.core.registry import ModelRef, ModelVersion
 from steward.ports import ArtifactStore, Store
+from steward.services.access import AccessControl
 from steward.services.datasets import fingerprint
 from steward.services.packaging import LoadedModel, load_version
 from steward.services.registry import Clock, RegistryService, utcnow
@@ -63,8 +65,15 @@ class ExplainService:
     """Explain versions on data; results stored per version, data fingerprint and request."""
 
     def __init__(
-        self, store: Store, artifacts: ArtifactStore, registry: RegistryService, clock: Clock = utcnow
+        self,
+        store: Store,
+        artifacts: ArtifactStore,
+        registry: RegistryService,
+        clock: Clock = utcnow,
+        *,
+        access: AccessControl | None = None,
     ) -> None:
+        self.access = access
         self.store = store
         self.artifacts = artifacts
         self.registry = registry
@@ -85,6 +94,8 @@ class ExplainService:
         request = request.checked()
         frame = as_frame(data)
         version = self.registry.get_version(ref)
+        if self.access is not None:  # stores a result: the same right as validating
+            self.access.require(actor, Permission.VALIDATE, model=version.model)
         features = input_features(version, frame, request.target)
         data_fingerprint = fingerprint(frame)
         stored = self._find(version, data_fingerprint, request)

@@ -31,6 +31,7 @@ from steward.core.monitoring.profile import (
     empty_like,
     profile_like,
 )
+from steward.core.permissions import Permission
 from steward.core.registry import ModelRef
 from steward.core.windows import (
     Figure,
@@ -42,6 +43,7 @@ from steward.core.windows import (
 )
 from steward.ports import ArtifactStore, Store
 from steward.services import references
+from steward.services.access import AccessControl
 from steward.services.alerting import AlertService
 from steward.services.payloads import PayloadLogReader
 from steward.services.performance import performance_figures
@@ -68,10 +70,12 @@ class MonitoringService:
         payloads: str,
         *,
         alerts: AlertService | None = None,
+        access: AccessControl | None = None,
         storage_options: dict[str, Any] | None = None,
         clock: Clock = utcnow,
     ) -> None:
         self.store = store
+        self.access = access
         self.artifacts = artifacts
         self.log = PayloadLogReader(payloads, storage_options)
         self.alerts = alerts
@@ -88,6 +92,7 @@ class MonitoringService:
         performance before labels arrive (binary classifiers with probabilities)."""
         with self.store.read() as tx:
             version = resolve_version(tx, ref)
+        self._require(actor, version.model)
         built = references.build(self.artifacts, version, data, labels, task)
         with self.store.write() as tx:
             info, previous = tx.monitoring.put_reference(
@@ -126,6 +131,7 @@ class MonitoringService:
         self, deployment: str, *, actor: str, window: str = "hour", drift: Mapping[str, Any] | None = None
     ) -> dict[str, Any]:
         """Set *deployment*'s window (hour or day) and drift settings (``DriftConfig`` fields)."""
+        self._require(actor)
         check_window(window)
         settings = dict(drift or {})
         _drift_config(settings)
@@ -147,6 +153,10 @@ class MonitoringService:
         return after
 
     # -- runs -----------------------------------------------------------------
+
+    def _require(self, actor: str, model: str | None = None) -> None:
+        if self.access is not None:
+            self.access.require(actor, Permission.MONITOR, model=model)
 
     def run(self, deployment: str, *, actor: str, progress: Progress | None = None) -> RunSummary:
         """Process the payload-log files no run has read yet; idempotent."""
@@ -296,6 +306,7 @@ class MonitoringService:
     def labels(self, deployment: str, data: Any, *, actor: str, label_column: str = "label") -> LabelSummary:
         """Store ground truth (columns ``request_id``, *label_column*, optionally ``row``) and recompute
         performance per window; labels of request ids the log does not have are counted, not refused."""
+        self._require(actor)
         frame = as_frame(data, "The labels")
         missing = [c for c in ("request_id", label_column) if c not in frame.columns]
         if missing:

@@ -21,12 +21,14 @@ import pandas as pd
 
 from steward.core.audit import AuditEvent
 from steward.core.errors import InvalidInputError, NotFoundError
+from steward.core.permissions import Permission
 from steward.core.registry import ModelRef, ModelVersion
 from steward.core.validation.contract import contract_violations
 from steward.core.validation.metrics import METRICS, Outcomes, Task
 from steward.core.validation.results import CheckResult, ValidationRun
 from steward.core.validation.suites import Suite, default_suite
 from steward.ports import ArtifactStore, Store
+from steward.services.access import AccessControl
 from steward.services.datasets import fingerprint
 from steward.services.packaging import load_version
 from steward.services.registry import RegistryService
@@ -50,7 +52,9 @@ class ValidationService:
         *,
         clock: Callable[[], datetime] = _utcnow,
         timer: Callable[[], float] = time.perf_counter,
+        access: AccessControl | None = None,
     ) -> None:
+        self._access = access
         self._store = store
         self._artifacts = artifacts
         self._registry = registry
@@ -78,6 +82,8 @@ class ValidationService:
         model has none, or when it is this version), or a full reference
         (``churn/3``), which must exist.
         """
+        if self._access is not None:
+            self._access.require(actor, Permission.VALIDATE, model=_model_of(ref))
         version = self._registry.get_version(ref)
         sensitive = tuple(sensitive)
         _check_data(data, target, sensitive, suite, version)
@@ -220,6 +226,10 @@ class ValidationGate:
         if not runs:
             return None
         return first_passed(runs, checks) is not None
+
+
+def _model_of(ref: str | ModelRef) -> str:
+    return ref.model if isinstance(ref, ModelRef) else ModelRef.parse(ref).model
 
 
 def first_passed(runs: Sequence[ValidationRun], checks: Sequence[str]) -> ValidationRun | None:
