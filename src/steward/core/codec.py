@@ -214,6 +214,7 @@ def resolved_to_dict(resolved: ResolvedDeployment) -> dict[str, Any]:
         ],
         "shadows": [version_to_dict(v) for v in resolved.shadows],
         "fallback": version_to_dict(resolved.fallback) if resolved.fallback else None,
+        "stopped": resolved.stopped,
     }
 
 
@@ -227,4 +228,5 @@ def resolved_from_dict(data: dict[str, Any]) -> ResolvedDeployment:
         ),
         shadows=tuple(version_from_dict(v) for v in data.get("shadows") or ()),
         fallback=version_from_dict(fallback) if fallback else None,
+        stopped=data.get("stopped"),
     )

@@ -38,6 +38,18 @@ def check_revision(revision: object) -> int:
     return revision
 
 
+def check_kill_reason(reason: object, *, allow_none: bool = False) -> str | None:
+    """A kill switch's reason: required, non-blank text of at most 1000 characters."""
+    if reason is None and allow_none:
+        return None
+    if not isinstance(reason, str) or not reason.strip() or len(reason) > 1000:
+        raise InvalidInputError(
+            "The kill switch needs a reason (1-1000 characters): say why serving stops, "
+            "e.g. --reason 'scores drifted, incident 42'."
+        )
+    return reason
+
+
 def _pinned_or_alias(text: str, what: str) -> ModelRef:
     ref = ModelRef.parse(text)
     if ref.version is None and ref.alias is None:
@@ -106,6 +118,8 @@ class DeploymentSpec:
     batching: Batching = field(default_factory=Batching)
     log_sample_rate: float = 1.0
     description: str = ""
+    #: The kill switch: why the deployment is stopped, or None while it serves normally.
+    killed: str | None = None
 
     def checked(self) -> DeploymentSpec:
         """Validate and normalise; weights must add up to 100."""
@@ -131,6 +145,7 @@ class DeploymentSpec:
             raise InvalidInputError("log_sample_rate must be a fraction from 0 to 1.")
         if not isinstance(self.description, str) or len(self.description) > 5000:
             raise InvalidInputError("A description is at most 5000 characters.")
+        check_kill_reason(self.killed, allow_none=True)
         return replace(
             self,
             routes=routes,
@@ -159,6 +174,7 @@ class DeploymentSpec:
             "batching": self.batching.to_dict(),
             "log_sample_rate": self.log_sample_rate,
             "description": self.description,
+            **({"killed": self.killed} if self.killed is not None else {}),
         }
 
     @classmethod
@@ -178,6 +194,7 @@ class DeploymentSpec:
             batching=batching,
             log_sample_rate=data.get("log_sample_rate", 1.0),
             description=str(data.get("description") or ""),
+            killed=data.get("killed"),
         )
 
 
@@ -228,6 +245,9 @@ class ResolvedDeployment:
     routes: tuple[ResolvedRoute, ...]
     shadows: tuple[ModelVersion, ...] = ()
     fallback: ModelVersion | None = None
+    #: Set when the kill switch stops the deployment and no usable fallback answers instead:
+    #: the reason, and ``routes`` is empty (the data plane answers 503).
+    stopped: str | None = None
 
     @property
     def marker(self) -> tuple[object, ...]:
@@ -237,4 +257,5 @@ class ResolvedDeployment:
             tuple((r.version.ref, r.weight) for r in self.routes),
             tuple(v.ref for v in self.shadows),
             self.fallback.ref if self.fallback else None,
+            self.stopped,
         )

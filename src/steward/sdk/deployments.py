@@ -26,6 +26,8 @@ class Deployments(Protocol):
     def list(self) -> list[Deployment]: ...
     def rollback(self, name: str, *, actor: str, reason: str = "") -> Deployment: ...
     def promote(self, name: str, ref: str, *, actor: str, reason: str = "") -> Deployment: ...
+    def kill(self, name: str, *, actor: str, reason: str) -> Deployment: ...
+    def revive(self, name: str, *, actor: str, reason: str) -> Deployment: ...
     def resolve(self, name: str) -> ResolvedDeployment: ...
 
 
@@ -153,6 +155,14 @@ class DeploymentMethods:
     def promote_deployment(self, name: str, ref: str, reason: str = "") -> Deployment:
         """Send all traffic to the route *ref*; the other routes are dropped."""
         return self._deployments.promote(name, ref, actor=self.actor, reason=reason)
+
+    def kill_deployment(self, name: str, reason: str) -> Deployment:
+        """The kill switch: stop *name* serving now; its fallback answers, else every request gets 503."""
+        return self._deployments.kill(name, actor=self.actor, reason=reason)
+
+    def revive_deployment(self, name: str, reason: str) -> Deployment:
+        """Undo the kill switch: *name* serves its routes again."""
+        return self._deployments.revive(name, actor=self.actor, reason=reason)
 
     def resolve_deployment(self, name: str) -> ResolvedDeployment:
         """What *name* serves now: every route's ref resolved to its version."""

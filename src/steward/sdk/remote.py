@@ -28,6 +28,7 @@ from steward.core.deployment import (
     DeploymentSpec,
     ResolvedDeployment,
     check_deployment_name,
+    check_kill_reason,
     check_revision,
 )
 from steward.core.errors import (
@@ -376,6 +377,14 @@ class RemoteDeployments:
 
     def promote(self, name: str, ref: str, *, actor: str, reason: str = "") -> Deployment:
         data = self.http.json("POST", self._path(name, "/promote"), json={"ref": ref, "reason": reason})
+        return deployment_from_dict(data)
+
+    def kill(self, name: str, *, actor: str, reason: str) -> Deployment:
+        data = self.http.json("POST", self._path(name, "/kill"), json={"reason": check_kill_reason(reason)})
+        return deployment_from_dict(data)
+
+    def revive(self, name: str, *, actor: str, reason: str) -> Deployment:
+        data = self.http.json("POST", self._path(name, "/revive"), json={"reason": check_kill_reason(reason)})
         return deployment_from_dict(data)
 
     def resolve(self, name: str) -> ResolvedDeployment:

@@ -20,6 +20,7 @@ from steward.core.deployment import (
     ResolvedRoute,
     Route,
     check_deployment_name,
+    check_kill_reason,
     check_revision,
 )
 from steward.core.errors import ConflictError, InvalidInputError, NotFoundError
@@ -45,15 +46,17 @@ class DeploymentService:
         self.clock = clock
         self.access = access
 
-    def _require(self, tx: Transaction, actor: str, *specs: DeploymentSpec) -> None:
-        """The deploy permission on every model the specs route to (a model-scoped operator's own)."""
+    def _require(
+        self, tx: Transaction, actor: str, *specs: DeploymentSpec, permission: Permission = Permission.DEPLOY
+    ) -> None:
+        """*permission* (deploy) on every model the specs route to (a model-scoped operator's own)."""
         if self.access is None:
             return
         models: Sequence[str | None] = sorted(
             {ModelRef.parse(r).model for spec in specs for r in _refs(spec)}
         )
         for model in models or [None]:
-            self.access.require_in(tx, actor, Permission.DEPLOY, model=model)
+            self.access.require_in(tx, actor, permission, model=model)
 
     # -- changes --------------------------------------------------------------
 
@@ -64,6 +67,8 @@ class DeploymentService:
         _check_reason(reason)
         with self.store.write() as tx:
             self._require(tx, actor, spec)
+            if spec.killed is not None:
+                self._require(tx, actor, spec, permission=Permission.KILL_SWITCH)
             _resolve_all(tx, spec)
             at = self.clock()
             created = tx.deployments.create(name, spec, actor=actor, at=at, reason=reason)
@@ -109,14 +114,56 @@ class DeploymentService:
             name, "deployment.promote", actor, reason, lambda current, tx: current.spec.promoted(ref)
         )
 
-    def _change(self, name: str, action: str, actor: str, reason: str, make: Change) -> Deployment:
+    def kill(self, name: str, *, actor: str, reason: str) -> Deployment:
+        """The kill switch: a new revision that stops serving at once (the fallback answers, else 503).
+
+        Needs the kill-switch permission and a reason; ConflictError if the deployment is already
+        stopped. :meth:`revive` (or a rollback) serves the routes again."""
+        why = check_kill_reason(reason)
+
+        def stopped(current: Deployment, tx: Transaction) -> DeploymentSpec:
+            if current.spec.killed is not None:
+                raise ConflictError(
+                    f"Deployment {name!r} is already stopped by its kill switch ({current.spec.killed}). "
+                    "Revive it with `steward kill revive` first to stop it for another reason."
+                )
+            return replace(current.spec, killed=why)
+
+        return self._change(name, "deployment.kill", actor, reason, stopped, Permission.KILL_SWITCH)
+
+    def revive(self, name: str, *, actor: str, reason: str) -> Deployment:
+        """Undo the kill switch: a new revision serving the routes again (needs a reason too)."""
+        check_kill_reason(reason)
+
+        def serving(current: Deployment, tx: Transaction) -> DeploymentSpec:
+            if current.spec.killed is None:
+                raise ConflictError(
+                    f"Deployment {name!r} is not stopped by its kill switch: nothing to revive."
+                )
+            return replace(current.spec, killed=None)
+
+        return self._change(name, "deployment.revive", actor, reason, serving, Permission.KILL_SWITCH)
+
+    def _change(
+        self,
+        name: str,
+        action: str,
+        actor: str,
+        reason: str,
+        make: Change,
+        permission: Permission = Permission.DEPLOY,
+    ) -> Deployment:
         check_deployment_name(name)
         _check_reason(reason)
         with self.store.write() as tx:
             current = tx.deployments.get(name, lock=True)
-            self._require(tx, actor, current.spec)
+            self._require(tx, actor, current.spec, permission=permission)
             spec = _checked(make(current, tx))
-            self._require(tx, actor, spec)
+            self._require(tx, actor, spec, permission=permission)
+            if (
+                spec.killed != current.spec.killed and permission is not Permission.KILL_SWITCH
+            ):  # stopping or reviving, however it is asked for
+                self._require(tx, actor, current.spec, spec, permission=Permission.KILL_SWITCH)
             if spec == current.spec:
                 return current
             _resolve_all(tx, spec)
@@ -154,7 +201,13 @@ class DeploymentService:
             routes = tuple(ResolvedRoute(r.ref, r.weight, _version(tx, r.ref, "Route")) for r in spec.routes)
             shadows = tuple(_version(tx, ref, "Shadow") for ref in spec.shadows)
             fallback = _version(tx, spec.fallback, "Fallback") if spec.fallback else None
-        return ResolvedDeployment(deployment, routes, shadows, fallback)
+        if spec.killed is None:
+            return ResolvedDeployment(deployment, routes, shadows, fallback)
+        if fallback is not None and spec.fallback is not None:  # the declared safe version answers all
+            return ResolvedDeployment(
+                deployment, (ResolvedRoute(spec.fallback, 100.0, fallback),), (), fallback
+            )
+        return ResolvedDeployment(deployment, (), (), None, stopped=spec.killed)
 
 
 def _checked(spec: DeploymentSpec) -> DeploymentSpec:
