@@ -118,3 +118,52 @@ def test_unknown_and_repeated(app: Steward) -> None:
     with pytest.raises(ConflictError, match="already stopped"):
         app.deployments.kill("api", actor="olga", reason="again")
     assert app.deployments.get("api").revision == 2
+
+
+def test_only_operators_kill_a_version_and_it_is_audited(app: Steward) -> None:
+    before = audit(app)
+    for actor in ("vic", "carl"):
+        with pytest.raises(PermissionDeniedError, match=actor):
+            app.deployments.kill_version("churn/1", actor=actor, reason="bad weights")
+    assert app.deployments.killed_versions() == [] and audit(app) == before
+    killed = app.deployments.kill_version("churn/1", actor="olga", reason="bad weights")
+    assert (killed.ref, killed.reason, killed.killed_by) == ("churn/1", "bad weights", "olga")
+    assert app.deployments.killed_versions() == [killed]
+    assert ("version.kill", "churn/1", "olga", "bad weights") in audit(app)
+    with pytest.raises(ConflictError, match="already stopped"):
+        app.deployments.kill_version("churn/1", actor="olga", reason="again")
+    with pytest.raises(PermissionDeniedError, match="carl"):
+        app.deployments.revive_version("churn/1", actor="carl", reason="fine")
+    app.deployments.revive_version("churn/1", actor="root", reason="fine")
+    assert app.deployments.killed_versions() == []
+    assert ("version.revive", "churn/1", "root", "fine") in audit(app)
+    with pytest.raises(ConflictError, match="nothing to revive"):
+        app.deployments.revive_version("churn/1", actor="root", reason="fine")
+
+
+def test_a_killed_version_stops_being_served_by_every_deployment(app: Steward) -> None:
+    app.deployments.kill_version("churn/1", actor="olga", reason="bad weights")
+    api = app.deployments.resolve("api")  # falls back to churn/2
+    assert [(r.ref, r.version.ref) for r in api.routes] == [("churn/1", "churn/2")] and api.stopped is None
+    bare = app.deployments.resolve("bare")  # nothing left: stopped
+    assert bare.routes == () and bare.stopped is not None and "churn/1" in bare.stopped
+    app.deployments.kill_version("churn/2", actor="olga", reason="also bad")  # the fallback too
+    assert app.deployments.resolve("api").routes == ()
+    app.deployments.revive_version("churn/1", actor="olga", reason="fine")
+    assert [r.version.ref for r in app.deployments.resolve("bare").routes] == ["churn/1"]
+
+
+@pytest.mark.parametrize(
+    ("ref", "reason", "error"),
+    [
+        ("churn/9", "x", NotFoundError),
+        ("ghost/1", "x", NotFoundError),
+        ("churn", "x", InvalidInputError),
+        ("churn/1", "", InvalidInputError),
+    ],
+)
+def test_version_bad_input(app: Steward, ref: str, reason: str, error: type[Exception]) -> None:
+    before = audit(app)
+    with pytest.raises(error):
+        app.deployments.kill_version(ref, actor="olga", reason=reason)
+    assert audit(app) == before and app.deployments.killed_versions() == []

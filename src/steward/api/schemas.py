@@ -68,6 +68,11 @@ class DeploymentSpecBody(Body):
     killed: str | None = Field(default=None, max_length=1000, description="The kill switch's reason.")
 
 
+class KillVersion(Body):
+    ref: str = Field(max_length=300, description="A version (churn/3) or an alias (churn@champion).")
+    reason: str = Field(default="", max_length=1000, description="Why (required).")
+
+
 class DeploymentCreate(Body):
     name: str = Field(max_length=63)
     spec: DeploymentSpecBody

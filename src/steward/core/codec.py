@@ -6,7 +6,13 @@ from datetime import datetime
 from typing import Any
 
 from steward.core.audit import AuditEvent
-from steward.core.deployment import Deployment, DeploymentSpec, ResolvedDeployment, ResolvedRoute
+from steward.core.deployment import (
+    Deployment,
+    DeploymentSpec,
+    KilledVersion,
+    ResolvedDeployment,
+    ResolvedRoute,
+)
 from steward.core.errors import InvalidInputError
 from steward.core.lineage import Lineage
 from steward.core.registry import AliasEvent, ModelVersion, RegisteredModel, VersionDraft
@@ -202,6 +208,27 @@ def deployment_from_dict(data: dict[str, Any]) -> Deployment:
         created_by=data.get("created_by", ""),
         created_at=_parse_time(data["created_at"]),
         reason=data.get("reason", ""),
+    )
+
+
+def killed_version_to_dict(killed: KilledVersion) -> dict[str, Any]:
+    return {
+        "model": killed.model,
+        "version": killed.version,
+        "ref": killed.ref,
+        "reason": killed.reason,
+        "killed_by": killed.killed_by,
+        "killed_at": _time(killed.killed_at),
+    }
+
+
+def killed_version_from_dict(data: dict[str, Any]) -> KilledVersion:
+    return KilledVersion(
+        model=data["model"],
+        version=int(data["version"]),
+        reason=data["reason"],
+        killed_by=data["killed_by"],
+        killed_at=_parse_time(data["killed_at"]),
     )
 
 

@@ -229,6 +229,21 @@ class Deployment:
 
 
 @dataclass(frozen=True)
+class KilledVersion:
+    """A version the kill switch stopped: no deployment routes to it until it is revived."""
+
+    model: str
+    version: int
+    reason: str
+    killed_by: str
+    killed_at: datetime
+
+    @property
+    def ref(self) -> str:
+        return f"{self.model}/{self.version}"
+
+
+@dataclass(frozen=True)
 class ResolvedRoute:
     """A route with its ref resolved to the version it means now."""
 
@@ -259,3 +274,35 @@ class ResolvedDeployment:
             self.fallback.ref if self.fallback else None,
             self.stopped,
         )
+
+
+def with_kill_switches(resolved: ResolvedDeployment, killed: dict[str, str]) -> ResolvedDeployment:
+    """What is served once the kill switches apply: the deployment's own, and *killed* versions
+    (ref -> reason).
+
+    A stopped deployment is served by its fallback alone; a killed version's routes go to the
+    fallback, or are left out when there is none (the other routes share the traffic); killed
+    shadows are dropped. A fallback that is itself killed is no fallback. With no route left the
+    result has no routes and ``stopped`` says why (the data plane answers 503)."""
+    fallback = resolved.fallback
+    usable = fallback if fallback is not None and fallback.ref not in killed else None
+    spec = resolved.deployment.spec
+    if spec.killed is not None:
+        if usable is not None and spec.fallback is not None:
+            return replace(resolved, routes=(ResolvedRoute(spec.fallback, 100.0, usable),), shadows=())
+        return replace(resolved, routes=(), shadows=(), fallback=None, stopped=spec.killed)
+    if not killed:
+        return resolved
+    routes = []
+    for route in resolved.routes:
+        if route.version.ref not in killed:
+            routes.append(route)
+        elif usable is not None:
+            routes.append(ResolvedRoute(route.ref, route.weight, usable))
+    if not [r for r in routes if r.weight > 0]:
+        why = "; ".join(
+            f"version {ref} is stopped by its kill switch ({reason})" for ref, reason in killed.items()
+        )
+        return replace(resolved, routes=(), shadows=(), fallback=None, stopped=why)
+    shadows = tuple(v for v in resolved.shadows if v.ref not in killed)
+    return replace(resolved, routes=tuple(routes), shadows=shadows, fallback=usable)

@@ -10,18 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from steward.core.audit import AuditEvent
 from steward.core.deployment import (
     Deployment,
     DeploymentSpec,
+    KilledVersion,
     ResolvedDeployment,
     ResolvedRoute,
     Route,
     check_deployment_name,
     check_kill_reason,
     check_revision,
+    with_kill_switches,
 )
 from steward.core.errors import ConflictError, InvalidInputError, NotFoundError
 from steward.core.permissions import Permission
@@ -172,6 +175,45 @@ class DeploymentService:
             tx.audit.append(_event(action, changed, current, reason))
             return changed
 
+    def kill_version(self, ref: str, *, actor: str, reason: str) -> KilledVersion:
+        """The kill switch for a version (``churn/3``, or an alias's version now): every deployment
+        stops routing to it at once; ConflictError if it is already stopped."""
+        why = check_kill_reason(reason)
+        assert why is not None
+        with self.store.write() as tx:
+            version = _version(tx, _ref_text(ref), "Version")
+            if self.access is not None:
+                self.access.require_in(tx, actor, Permission.KILL_SWITCH, model=version.model)
+            if (found := tx.killed_versions.get(version.model, version.version)) is not None:
+                raise ConflictError(
+                    f"{version.ref} is already stopped by the kill switch ({found.reason}); "
+                    "revive it first to stop it for another reason."
+                )
+            killed = KilledVersion(version.model, version.version, why, actor, self.clock())
+            tx.killed_versions.add(killed)
+            tx.audit.append(_version_event("version.kill", killed, actor, why))
+            return killed
+
+    def revive_version(self, ref: str, *, actor: str, reason: str) -> KilledVersion:
+        """Undo a version's kill switch: deployments route to it again. The record that was removed."""
+        why = check_kill_reason(reason)
+        assert why is not None
+        with self.store.write() as tx:
+            version = _version(tx, _ref_text(ref), "Version")
+            if self.access is not None:
+                self.access.require_in(tx, actor, Permission.KILL_SWITCH, model=version.model)
+            found = tx.killed_versions.get(version.model, version.version)
+            if found is None:
+                raise ConflictError(f"{version.ref} is not stopped by the kill switch: nothing to revive.")
+            tx.killed_versions.remove(version.model, version.version)
+            tx.audit.append(_version_event("version.revive", found, actor, why, at=self.clock()))
+            return found
+
+    def killed_versions(self) -> list[KilledVersion]:
+        """Every version stopped by the kill switch, by model and number."""
+        with self.store.read() as tx:
+            return tx.killed_versions.list()
+
     # -- reads ----------------------------------------------------------------
 
     def get(self, name: str, revision: int | None = None) -> Deployment:
@@ -201,13 +243,13 @@ class DeploymentService:
             routes = tuple(ResolvedRoute(r.ref, r.weight, _version(tx, r.ref, "Route")) for r in spec.routes)
             shadows = tuple(_version(tx, ref, "Shadow") for ref in spec.shadows)
             fallback = _version(tx, spec.fallback, "Fallback") if spec.fallback else None
-        if spec.killed is None:
-            return ResolvedDeployment(deployment, routes, shadows, fallback)
-        if fallback is not None and spec.fallback is not None:  # the declared safe version answers all
-            return ResolvedDeployment(
-                deployment, (ResolvedRoute(spec.fallback, 100.0, fallback),), (), fallback
-            )
-        return ResolvedDeployment(deployment, (), (), None, stopped=spec.killed)
+            named = (*(r.version for r in routes), *shadows, *([fallback] if fallback else []))
+            killed = {
+                v.ref: found.reason
+                for v in named
+                if (found := tx.killed_versions.get(v.model, v.version)) is not None
+            }
+        return with_kill_switches(ResolvedDeployment(deployment, routes, shadows, fallback), killed)
 
 
 def _checked(spec: DeploymentSpec) -> DeploymentSpec:
@@ -260,6 +302,26 @@ def _event(action: str, after: Deployment, before: Deployment | None, reason: st
         after=after.spec.to_dict(),
         reason=reason,
         details=details,
+    )
+
+
+def _ref_text(ref: object) -> str:
+    if not isinstance(ref, str):
+        raise InvalidInputError("A version is text, e.g. churn/3 or churn@champion.")
+    return ref
+
+
+def _version_event(
+    action: str, killed: KilledVersion, actor: str, reason: str, *, at: datetime | None = None
+) -> AuditEvent:
+    return AuditEvent(
+        action=action,
+        target_type="version",
+        target=killed.ref,
+        actor=actor,
+        at=at or killed.killed_at,
+        reason=reason,
+        details={"model": killed.model, "version": killed.version},
     )
 
 
