@@ -232,3 +232,35 @@ def test_kill_bad_input(
 
 def test_kill_an_unknown_deployment(http: httpx.Client) -> None:
     assert_error(http.post("/api/v1/deployments/nope/kill", json={"reason": "x"}), 404, "not_found", "nope")
+
+
+def test_kill_a_version(http: httpx.Client, deployed: str) -> None:
+    base = "/api/v1/kill-switch/versions"
+    before = audit_count(http)
+    killed = http.post(base, json={"ref": f"{deployed}/2", "reason": "bad weights"})
+    assert killed.status_code == 201, killed.text
+    assert (killed.json()["ref"], killed.json()["killed_by"]) == (f"{deployed}/2", "bob")
+    assert killed.json() in http.get(base).json()["items"]
+    routes = http.get(f"/api/v1/deployments/{deployed}/resolved").json()["routes"]
+    assert [r["version"]["version"] for r in routes] == [1]  # no fallback: the killed route left out
+    assert_error(http.post(base, json={"ref": f"{deployed}/2", "reason": "x"}), 409, "conflict", "already")
+    revived = http.post(f"{base}/revive", json={"ref": f"{deployed}/2", "reason": "fine"})
+    assert revived.status_code == 200 and revived.json() == killed.json()
+    assert audit_count(http) == before + 2
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code", "fragment"),
+    [
+        ({"ref": "ghost/1", "reason": "x"}, 404, "not_found", "ghost"),
+        ({"ref": "ghost", "reason": "x"}, 422, "invalid_input", "version"),
+        ({"ref": "ghost/1", "reason": ""}, 422, "invalid_input", "needs a reason"),
+        ({"reason": "x"}, 422, "invalid_input", "ref"),
+    ],
+)
+def test_kill_a_version_bad_input(
+    http: httpx.Client, body: dict[str, Any], status: int, code: str, fragment: str
+) -> None:
+    before = audit_count(http)
+    assert_error(http.post("/api/v1/kill-switch/versions", json=body), status, code, fragment)
+    assert audit_count(http) == before

@@ -34,7 +34,28 @@ def test_kill_and_revive(deployed: Registry) -> None:
         assert client.resolve_deployment("bare").stopped == "leak"
 
 
+def test_kill_a_version_and_list(deployed: Registry) -> None:
+    killed = deployed.run("kill", "version", "churn/2", "--reason", "bad weights")
+    assert killed.exit_code == 0, killed.output
+    assert "Stopped churn/2 in every deployment: bad weights." in killed.stdout
+    assert deployed.run("kill", "deployment", "bare", "-r", "leak").exit_code == 0
+    listed = deployed.run("kill", "list", "--json")
+    assert listed.exit_code == 0, listed.output
+    data = json.loads(listed.stdout)
+    assert [d["name"] for d in data["deployments"]] == ["bare"]
+    assert [(v["ref"], v["reason"]) for v in data["versions"]] == [("churn/2", "bad weights")]
+    with deployed.client() as client:
+        assert [r.version.ref for r in client.resolve_deployment("churn-api").routes] == ["churn/1"]
+    revived = deployed.run("kill", "revive-version", "churn/2", "--reason", "fine")
+    assert revived.exit_code == 0 and "Revived churn/2" in revived.stdout
+    assert "Nothing is stopped" not in deployed.run("kill", "list").stdout
+
+
 CASES = [
+    (["kill", "version", "churn/2"], USAGE, "needs a reason"),
+    (["kill", "version", "churn/9", "-r", "x"], NOT_FOUND, "churn/9"),
+    (["kill", "version", "churn", "-r", "x"], USAGE, "version"),
+    (["kill", "revive-version", "churn/2", "-r", "x"], CONFLICT, "nothing to revive"),
     (["kill", "deployment", "churn-api"], USAGE, "needs a reason"),
     (["kill", "deployment", "churn-api", "--reason", " "], USAGE, "needs a reason"),
     (["kill", "deployment", "nope", "--reason", "x"], NOT_FOUND, "No deployment named 'nope'"),

@@ -36,3 +36,23 @@ def test_bad_input(client: Client, name: str, model: object) -> None:
     with pytest.raises(ConflictError, match="nothing to revive"):
         client.revive_deployment(name, reason="x")
     assert client.get_deployment(name).revision == 1
+
+
+def test_kill_a_version(client: Client, name: str, model: object) -> None:
+    for _ in range(2):
+        client.register(model, name, capture_code=False)
+    client.set_alias(name, "champion", 1)
+    client.create_deployment(name, f"{name}@champion", fallback=f"{name}/2")
+    killed = client.kill_version(f"{name}@champion", reason="bad weights")
+    assert (killed.ref, killed.reason, killed.killed_by) == (f"{name}/1", "bad weights", "alice")
+    assert killed in client.killed_versions()
+    assert [r.version.ref for r in client.resolve_deployment(name).routes] == [f"{name}/2"]
+    with pytest.raises(ConflictError, match="already stopped"):
+        client.kill_version(f"{name}/1", reason="again")
+    assert client.revive_version(f"{name}/1", reason="fine") == killed
+    assert killed not in client.killed_versions()
+    assert [r.version.ref for r in client.resolve_deployment(name).routes] == [f"{name}/1"]
+    with pytest.raises(NotFoundError):
+        client.kill_version(f"{name}/9", reason="x")
+    with pytest.raises(InvalidInputError, match="needs a reason"):
+        client.kill_version(f"{name}/1", reason=" ")

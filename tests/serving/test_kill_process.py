@@ -36,8 +36,9 @@ class Answer:
 class Clients:
     """*count* threads sending OIP and /invocations requests in turn; every answer is kept."""
 
-    def __init__(self, url: str, count: int = 4) -> None:
+    def __init__(self, url: str, count: int = 4, deployment: str = DEPLOYMENT) -> None:
         self.url = url
+        self.deployment = deployment
         self.answers: list[Answer] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -59,7 +60,7 @@ class Clients:
             while not self._stop.is_set():
                 started = time.monotonic()
                 if sent % 2:
-                    response = client.post(f"/v2/models/{DEPLOYMENT}/infer", json=oip_tensor(1))
+                    response = client.post(f"/v2/models/{self.deployment}/infer", json=oip_tensor(1))
                 else:
                     response = client.post("/invocations", json={"instances": [[0.1, 0.2, 0.3, 0.4]]})
                 body = response.json()
@@ -122,4 +123,31 @@ def test_kill_switches_to_the_fallback_then_to_503_and_revive_restores(
     statuses = {a.status for a in clients.answers}
     assert statuses <= {200, 503}, statuses
     print(f"kill -> fallback answering: {switch:.2f} s after the commit")
+    client.close()
+
+
+def test_a_killed_version_stops_being_served_by_every_deployment(registry: Registry, tmp_path: Path) -> None:
+    client = Client(registry.uri, actor="olga")
+    client.create_deployment("with-fallback", "digits/2", fallback="digits/1")
+    client.create_deployment("canary", {"digits/1": 50, "digits/2": 50})
+    with (
+        steward_serve(tmp_path, registry.uri, "with-fallback") as first,
+        steward_serve(tmp_path, registry.uri, "canary") as second,
+        Clients(first.url, 2, "with-fallback") as a,
+        Clients(second.url, 2, "canary") as b,
+    ):
+        for clients in (a, b):
+            clients.until("digits/2", lambda answer: answer.version == "digits/2")
+        client.kill_version("digits/2", reason="bad weights")
+        for clients in (a, b):
+            clients.until("digits/1", lambda answer: answer.version == "digits/1")
+        settled = time.monotonic()
+        time.sleep(1.0)  # every answer from now on: digits/1 only, on both servers
+        for clients in (a, b):
+            tail = clients.after(settled)
+            assert len(tail) > 2 and {(x.status, x.version) for x in tail} == {(200, "digits/1")}
+        client.revive_version("digits/2", reason="fine")
+        for clients in (a, b):
+            clients.until("digits/2 again", lambda answer: answer.version == "digits/2")
+    assert {x.status for x in (*a.answers, *b.answers)} == {200}
     client.close()
