@@ -17,7 +17,7 @@ from typing import Any, BinaryIO, Protocol
 from steward.core.alerts import Alert, AlertRule
 from steward.core.approval import ApprovalRequest, Decision
 from steward.core.audit import AuditEvent, ChainHead
-from steward.core.deployment import Deployment, DeploymentSpec
+from steward.core.deployment import Deployment, DeploymentSpec, KilledVersion
 from steward.core.explain import Explanation
 from steward.core.identity import Grant, Principal, TokenInfo
 from steward.core.permissions import Role
@@ -109,6 +109,7 @@ class Transaction(Protocol):
     models: ModelRepository
     audit: AuditLog
     deployments: DeploymentRepository
+    killed_versions: KilledVersionRepository
     identities: IdentityRepository
     approvals: ApprovalRepository
     policies: PolicyRepository
@@ -212,6 +213,18 @@ class DeploymentRepository(Protocol):
     def list(self) -> list[Deployment]:
         """The current revision of every deployment, by name."""
         ...
+
+
+class KilledVersionRepository(Protocol):
+    """Versions stopped by the kill switch (each change announced to listening servers)."""
+
+    def add(self, killed: KilledVersion) -> None: ...
+
+    def remove(self, model: str, version: int) -> None: ...
+
+    def get(self, model: str, version: int) -> KilledVersion | None: ...
+
+    def list(self) -> builtins.list[KilledVersion]: ...
 
 
 # -- governance -----------------------------------------------------------------

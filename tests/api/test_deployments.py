@@ -36,6 +36,8 @@ def test_openapi_lists_the_routes(http: httpx.Client) -> None:
         "/{name}/history",
         "/{name}/rollback",
         "/{name}/promote",
+        "/{name}/kill",
+        "/{name}/revive",
         "/{name}/resolved",
     ):
         assert f"/api/v1/deployments{suffix}" in paths
@@ -194,4 +196,71 @@ def test_oversized_and_malformed_bodies(http: httpx.Client, deployed: str) -> No
     assert_error(http.post("/api/v1/deployments", json=long), 422, "invalid_input", "name")
     many = {"name": "many", "spec": {"routes": [{"ref": f"a/{i}", "weight": 0.5} for i in range(1, 201)]}}
     assert_error(http.post("/api/v1/deployments", json=many), 422, "invalid_input", "routes")
+    assert audit_count(http) == before
+
+
+def test_kill_and_revive(http: httpx.Client, deployed: str) -> None:
+    base = f"/api/v1/deployments/{deployed}"
+    before = audit_count(http)
+    killed = http.post(f"{base}/kill", json={"reason": "incident 42"})
+    assert killed.status_code == 200, killed.text
+    assert (killed.json()["revision"], killed.json()["spec"]["killed"]) == (2, "incident 42")
+    resolved = http.get(f"{base}/resolved").json()
+    assert resolved["routes"] == [] and resolved["stopped"] == "incident 42"
+    revived = http.post(f"{base}/revive", json={"reason": "fixed"})
+    assert revived.status_code == 200 and "killed" not in revived.json()["spec"]
+    assert audit_count(http) == before + 2
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "code", "fragment"),
+    [
+        ("/kill", {"reason": ""}, 422, "invalid_input", "needs a reason"),
+        ("/kill", {}, 422, "invalid_input", "needs a reason"),
+        ("/kill", {"reason": "x" * 1001}, 422, "invalid_input", "reason"),
+        ("/revive", {"reason": "x"}, 409, "conflict", "nothing to revive"),
+    ],
+)
+def test_kill_bad_input(
+    http: httpx.Client, deployed: str, path: str, body: dict[str, Any], status: int, code: str, fragment: str
+) -> None:
+    before = audit_count(http)
+    assert_error(http.post(f"/api/v1/deployments/{deployed}{path}", json=body), status, code, fragment)
+    assert http.get(f"/api/v1/deployments/{deployed}").json()["revision"] == 1
+    assert audit_count(http) == before
+
+
+def test_kill_an_unknown_deployment(http: httpx.Client) -> None:
+    assert_error(http.post("/api/v1/deployments/nope/kill", json={"reason": "x"}), 404, "not_found", "nope")
+
+
+def test_kill_a_version(http: httpx.Client, deployed: str) -> None:
+    base = "/api/v1/kill-switch/versions"
+    before = audit_count(http)
+    killed = http.post(base, json={"ref": f"{deployed}/2", "reason": "bad weights"})
+    assert killed.status_code == 201, killed.text
+    assert (killed.json()["ref"], killed.json()["killed_by"]) == (f"{deployed}/2", "bob")
+    assert killed.json() in http.get(base).json()["items"]
+    routes = http.get(f"/api/v1/deployments/{deployed}/resolved").json()["routes"]
+    assert [r["version"]["version"] for r in routes] == [1]  # no fallback: the killed route left out
+    assert_error(http.post(base, json={"ref": f"{deployed}/2", "reason": "x"}), 409, "conflict", "already")
+    revived = http.post(f"{base}/revive", json={"ref": f"{deployed}/2", "reason": "fine"})
+    assert revived.status_code == 200 and revived.json() == killed.json()
+    assert audit_count(http) == before + 2
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code", "fragment"),
+    [
+        ({"ref": "ghost/1", "reason": "x"}, 404, "not_found", "ghost"),
+        ({"ref": "ghost", "reason": "x"}, 422, "invalid_input", "version"),
+        ({"ref": "ghost/1", "reason": ""}, 422, "invalid_input", "needs a reason"),
+        ({"reason": "x"}, 422, "invalid_input", "ref"),
+    ],
+)
+def test_kill_a_version_bad_input(
+    http: httpx.Client, body: dict[str, Any], status: int, code: str, fragment: str
+) -> None:
+    before = audit_count(http)
+    assert_error(http.post("/api/v1/kill-switch/versions", json=body), status, code, fragment)
     assert audit_count(http) == before

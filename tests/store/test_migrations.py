@@ -47,6 +47,7 @@ TABLES = {
     "monitoring_windows",
     "monitoring_figures",
     "monitoring_labels",
+    "killed_versions",
     "alert_rules",
     "alerts",
     "validation_runs",

@@ -65,6 +65,12 @@ class DeploymentSpecBody(Body):
     batching: BatchingBody = Field(default_factory=BatchingBody)
     log_sample_rate: float = Field(default=1.0, strict=True)
     description: str = Field(default="", max_length=5000)
+    killed: str | None = Field(default=None, max_length=1000, description="The kill switch's reason.")
+
+
+class KillVersion(Body):
+    ref: str = Field(max_length=300, description="A version (churn/3) or an alias (churn@champion).")
+    reason: str = Field(default="", max_length=1000, description="Why (required).")
 
 
 class DeploymentCreate(Body):

@@ -22,6 +22,7 @@ from steward.cli import (
     demo,
     deploy,
     explain,
+    kill,
     models,
     monitor,
     policy,
@@ -56,6 +57,7 @@ COMMAND_ORDER = (
     "approvals",
     "policy",
     "deploy",
+    "kill",
     "score",
     "monitor",
     "audit",
@@ -128,6 +130,7 @@ app.add_typer(models.app, name="models")
 app.add_typer(versions.app, name="versions")
 app.add_typer(alias.app, name="alias")
 app.add_typer(deploy.app, name="deploy")
+app.add_typer(kill.app, name="kill")
 app.add_typer(monitor.app, name="monitor")
 app.add_typer(audit.app, name="audit")
 app.add_typer(approvals.app, name="approvals")

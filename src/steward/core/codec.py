@@ -6,7 +6,13 @@ from datetime import datetime
 from typing import Any
 
 from steward.core.audit import AuditEvent
-from steward.core.deployment import Deployment, DeploymentSpec, ResolvedDeployment, ResolvedRoute
+from steward.core.deployment import (
+    Deployment,
+    DeploymentSpec,
+    KilledVersion,
+    ResolvedDeployment,
+    ResolvedRoute,
+)
 from steward.core.errors import InvalidInputError
 from steward.core.lineage import Lineage
 from steward.core.registry import AliasEvent, ModelVersion, RegisteredModel, VersionDraft
@@ -205,6 +211,27 @@ def deployment_from_dict(data: dict[str, Any]) -> Deployment:
     )
 
 
+def killed_version_to_dict(killed: KilledVersion) -> dict[str, Any]:
+    return {
+        "model": killed.model,
+        "version": killed.version,
+        "ref": killed.ref,
+        "reason": killed.reason,
+        "killed_by": killed.killed_by,
+        "killed_at": _time(killed.killed_at),
+    }
+
+
+def killed_version_from_dict(data: dict[str, Any]) -> KilledVersion:
+    return KilledVersion(
+        model=data["model"],
+        version=int(data["version"]),
+        reason=data["reason"],
+        killed_by=data["killed_by"],
+        killed_at=_parse_time(data["killed_at"]),
+    )
+
+
 def resolved_to_dict(resolved: ResolvedDeployment) -> dict[str, Any]:
     """The deployment revision, and each route, shadow and fallback with the version it means now."""
     return {
@@ -214,6 +241,7 @@ def resolved_to_dict(resolved: ResolvedDeployment) -> dict[str, Any]:
         ],
         "shadows": [version_to_dict(v) for v in resolved.shadows],
         "fallback": version_to_dict(resolved.fallback) if resolved.fallback else None,
+        "stopped": resolved.stopped,
     }
 
 
@@ -227,4 +255,5 @@ def resolved_from_dict(data: dict[str, Any]) -> ResolvedDeployment:
         ),
         shadows=tuple(version_from_dict(v) for v in data.get("shadows") or ()),
         fallback=version_from_dict(fallback) if fallback else None,
+        stopped=data.get("stopped"),
     )

@@ -38,6 +38,18 @@ def check_revision(revision: object) -> int:
     return revision
 
 
+def check_kill_reason(reason: object, *, allow_none: bool = False) -> str | None:
+    """A kill switch's reason: required, non-blank text of at most 1000 characters."""
+    if reason is None and allow_none:
+        return None
+    if not isinstance(reason, str) or not reason.strip() or len(reason) > 1000:
+        raise InvalidInputError(
+            "The kill switch needs a reason (1-1000 characters): say why serving stops, "
+            "e.g. --reason 'scores drifted, incident 42'."
+        )
+    return reason
+
+
 def _pinned_or_alias(text: str, what: str) -> ModelRef:
     ref = ModelRef.parse(text)
     if ref.version is None and ref.alias is None:
@@ -106,6 +118,8 @@ class DeploymentSpec:
     batching: Batching = field(default_factory=Batching)
     log_sample_rate: float = 1.0
     description: str = ""
+    #: The kill switch: why the deployment is stopped, or None while it serves normally.
+    killed: str | None = None
 
     def checked(self) -> DeploymentSpec:
         """Validate and normalise; weights must add up to 100."""
@@ -131,6 +145,7 @@ class DeploymentSpec:
             raise InvalidInputError("log_sample_rate must be a fraction from 0 to 1.")
         if not isinstance(self.description, str) or len(self.description) > 5000:
             raise InvalidInputError("A description is at most 5000 characters.")
+        check_kill_reason(self.killed, allow_none=True)
         return replace(
             self,
             routes=routes,
@@ -159,6 +174,7 @@ class DeploymentSpec:
             "batching": self.batching.to_dict(),
             "log_sample_rate": self.log_sample_rate,
             "description": self.description,
+            **({"killed": self.killed} if self.killed is not None else {}),
         }
 
     @classmethod
@@ -178,6 +194,7 @@ class DeploymentSpec:
             batching=batching,
             log_sample_rate=data.get("log_sample_rate", 1.0),
             description=str(data.get("description") or ""),
+            killed=data.get("killed"),
         )
 
 
@@ -212,6 +229,21 @@ class Deployment:
 
 
 @dataclass(frozen=True)
+class KilledVersion:
+    """A version the kill switch stopped: no deployment routes to it until it is revived."""
+
+    model: str
+    version: int
+    reason: str
+    killed_by: str
+    killed_at: datetime
+
+    @property
+    def ref(self) -> str:
+        return f"{self.model}/{self.version}"
+
+
+@dataclass(frozen=True)
 class ResolvedRoute:
     """A route with its ref resolved to the version it means now."""
 
@@ -228,6 +260,9 @@ class ResolvedDeployment:
     routes: tuple[ResolvedRoute, ...]
     shadows: tuple[ModelVersion, ...] = ()
     fallback: ModelVersion | None = None
+    #: Set when the kill switch stops the deployment and no usable fallback answers instead:
+    #: the reason, and ``routes`` is empty (the data plane answers 503).
+    stopped: str | None = None
 
     @property
     def marker(self) -> tuple[object, ...]:
@@ -237,4 +272,37 @@ class ResolvedDeployment:
             tuple((r.version.ref, r.weight) for r in self.routes),
             tuple(v.ref for v in self.shadows),
             self.fallback.ref if self.fallback else None,
+            self.stopped,
         )
+
+
+def with_kill_switches(resolved: ResolvedDeployment, killed: dict[str, str]) -> ResolvedDeployment:
+    """What is served once the kill switches apply: the deployment's own, and *killed* versions
+    (ref -> reason).
+
+    A stopped deployment is served by its fallback alone; a killed version's routes go to the
+    fallback, or are left out when there is none (the other routes share the traffic); killed
+    shadows are dropped. A fallback that is itself killed is no fallback. With no route left the
+    result has no routes and ``stopped`` says why (the data plane answers 503)."""
+    fallback = resolved.fallback
+    usable = fallback if fallback is not None and fallback.ref not in killed else None
+    spec = resolved.deployment.spec
+    if spec.killed is not None:
+        if usable is not None and spec.fallback is not None:
+            return replace(resolved, routes=(ResolvedRoute(spec.fallback, 100.0, usable),), shadows=())
+        return replace(resolved, routes=(), shadows=(), fallback=None, stopped=spec.killed)
+    if not killed:
+        return resolved
+    routes = []
+    for route in resolved.routes:
+        if route.version.ref not in killed:
+            routes.append(route)
+        elif usable is not None:
+            routes.append(ResolvedRoute(route.ref, route.weight, usable))
+    if not [r for r in routes if r.weight > 0]:
+        why = "; ".join(
+            f"version {ref} is stopped by its kill switch ({reason})" for ref, reason in killed.items()
+        )
+        return replace(resolved, routes=(), shadows=(), fallback=None, stopped=why)
+    shadows = tuple(v for v in resolved.shadows if v.ref not in killed)
+    return replace(resolved, routes=tuple(routes), shadows=shadows, fallback=usable)

@@ -7,10 +7,18 @@ embedded :class:`~steward.services.deploy.DeploymentService` and
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from steward.core.deployment import Batching, Deployment, DeploymentSpec, ResolvedDeployment, Route
+from steward.core.deployment import (
+    Batching,
+    Deployment,
+    DeploymentSpec,
+    KilledVersion,
+    ResolvedDeployment,
+    Route,
+)
 from steward.core.errors import InvalidInputError
 
 #: Routes as the client takes them: ``"churn@champion"`` (all traffic),
@@ -26,6 +34,11 @@ class Deployments(Protocol):
     def list(self) -> list[Deployment]: ...
     def rollback(self, name: str, *, actor: str, reason: str = "") -> Deployment: ...
     def promote(self, name: str, ref: str, *, actor: str, reason: str = "") -> Deployment: ...
+    def kill(self, name: str, *, actor: str, reason: str) -> Deployment: ...
+    def revive(self, name: str, *, actor: str, reason: str) -> Deployment: ...
+    def kill_version(self, ref: str, *, actor: str, reason: str) -> KilledVersion: ...
+    def revive_version(self, ref: str, *, actor: str, reason: str) -> KilledVersion: ...
+    def killed_versions(self) -> builtins.list[KilledVersion]: ...
     def resolve(self, name: str) -> ResolvedDeployment: ...
 
 
@@ -153,6 +166,26 @@ class DeploymentMethods:
     def promote_deployment(self, name: str, ref: str, reason: str = "") -> Deployment:
         """Send all traffic to the route *ref*; the other routes are dropped."""
         return self._deployments.promote(name, ref, actor=self.actor, reason=reason)
+
+    def kill_deployment(self, name: str, reason: str) -> Deployment:
+        """The kill switch: stop *name* serving now; its fallback answers, else every request gets 503."""
+        return self._deployments.kill(name, actor=self.actor, reason=reason)
+
+    def revive_deployment(self, name: str, reason: str) -> Deployment:
+        """Undo the kill switch: *name* serves its routes again."""
+        return self._deployments.revive(name, actor=self.actor, reason=reason)
+
+    def kill_version(self, ref: str, reason: str) -> KilledVersion:
+        """The kill switch for a version (``churn/3``): every deployment stops routing to it now."""
+        return self._deployments.kill_version(ref, actor=self.actor, reason=reason)
+
+    def revive_version(self, ref: str, reason: str) -> KilledVersion:
+        """Undo a version's kill switch; returns the record removed."""
+        return self._deployments.revive_version(ref, actor=self.actor, reason=reason)
+
+    def killed_versions(self) -> list[KilledVersion]:
+        """Every version stopped by the kill switch."""
+        return self._deployments.killed_versions()
 
     def resolve_deployment(self, name: str) -> ResolvedDeployment:
         """What *name* serves now: every route's ref resolved to its version."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import os
 import tempfile
@@ -19,6 +20,7 @@ from steward.core.codec import (
     audit_from_dict,
     deployment_from_dict,
     draft_to_dict,
+    killed_version_from_dict,
     model_from_dict,
     resolved_from_dict,
     version_from_dict,
@@ -26,8 +28,10 @@ from steward.core.codec import (
 from steward.core.deployment import (
     Deployment,
     DeploymentSpec,
+    KilledVersion,
     ResolvedDeployment,
     check_deployment_name,
+    check_kill_reason,
     check_revision,
 )
 from steward.core.errors import (
@@ -377,6 +381,27 @@ class RemoteDeployments:
     def promote(self, name: str, ref: str, *, actor: str, reason: str = "") -> Deployment:
         data = self.http.json("POST", self._path(name, "/promote"), json={"ref": ref, "reason": reason})
         return deployment_from_dict(data)
+
+    def kill(self, name: str, *, actor: str, reason: str) -> Deployment:
+        data = self.http.json("POST", self._path(name, "/kill"), json={"reason": check_kill_reason(reason)})
+        return deployment_from_dict(data)
+
+    def revive(self, name: str, *, actor: str, reason: str) -> Deployment:
+        data = self.http.json("POST", self._path(name, "/revive"), json={"reason": check_kill_reason(reason)})
+        return deployment_from_dict(data)
+
+    def kill_version(self, ref: str, *, actor: str, reason: str) -> KilledVersion:
+        body = {"ref": ref, "reason": check_kill_reason(reason)}
+        return killed_version_from_dict(self.http.json("POST", f"{API}/kill-switch/versions", json=body))
+
+    def revive_version(self, ref: str, *, actor: str, reason: str) -> KilledVersion:
+        body = {"ref": ref, "reason": check_kill_reason(reason)}
+        data = self.http.json("POST", f"{API}/kill-switch/versions/revive", json=body)
+        return killed_version_from_dict(data)
+
+    def killed_versions(self) -> builtins.list[KilledVersion]:
+        data = self.http.json("GET", f"{API}/kill-switch/versions")
+        return [killed_version_from_dict(item) for item in data["items"]]
 
     def resolve(self, name: str) -> ResolvedDeployment:
         return resolved_from_dict(self.http.json("GET", self._path(name, "/resolved")))

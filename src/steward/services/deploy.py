@@ -10,17 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from steward.core.audit import AuditEvent
 from steward.core.deployment import (
     Deployment,
     DeploymentSpec,
+    KilledVersion,
     ResolvedDeployment,
     ResolvedRoute,
     Route,
     check_deployment_name,
+    check_kill_reason,
     check_revision,
+    with_kill_switches,
 )
 from steward.core.errors import ConflictError, InvalidInputError, NotFoundError
 from steward.core.permissions import Permission
@@ -45,15 +49,17 @@ class DeploymentService:
         self.clock = clock
         self.access = access
 
-    def _require(self, tx: Transaction, actor: str, *specs: DeploymentSpec) -> None:
-        """The deploy permission on every model the specs route to (a model-scoped operator's own)."""
+    def _require(
+        self, tx: Transaction, actor: str, *specs: DeploymentSpec, permission: Permission = Permission.DEPLOY
+    ) -> None:
+        """*permission* (deploy) on every model the specs route to (a model-scoped operator's own)."""
         if self.access is None:
             return
         models: Sequence[str | None] = sorted(
             {ModelRef.parse(r).model for spec in specs for r in _refs(spec)}
         )
         for model in models or [None]:
-            self.access.require_in(tx, actor, Permission.DEPLOY, model=model)
+            self.access.require_in(tx, actor, permission, model=model)
 
     # -- changes --------------------------------------------------------------
 
@@ -64,6 +70,8 @@ class DeploymentService:
         _check_reason(reason)
         with self.store.write() as tx:
             self._require(tx, actor, spec)
+            if spec.killed is not None:
+                self._require(tx, actor, spec, permission=Permission.KILL_SWITCH)
             _resolve_all(tx, spec)
             at = self.clock()
             created = tx.deployments.create(name, spec, actor=actor, at=at, reason=reason)
@@ -109,14 +117,56 @@ class DeploymentService:
             name, "deployment.promote", actor, reason, lambda current, tx: current.spec.promoted(ref)
         )
 
-    def _change(self, name: str, action: str, actor: str, reason: str, make: Change) -> Deployment:
+    def kill(self, name: str, *, actor: str, reason: str) -> Deployment:
+        """The kill switch: a new revision that stops serving at once (the fallback answers, else 503).
+
+        Needs the kill-switch permission and a reason; ConflictError if the deployment is already
+        stopped. :meth:`revive` (or a rollback) serves the routes again."""
+        why = check_kill_reason(reason)
+
+        def stopped(current: Deployment, tx: Transaction) -> DeploymentSpec:
+            if current.spec.killed is not None:
+                raise ConflictError(
+                    f"Deployment {name!r} is already stopped by its kill switch ({current.spec.killed}). "
+                    "Revive it with `steward kill revive` first to stop it for another reason."
+                )
+            return replace(current.spec, killed=why)
+
+        return self._change(name, "deployment.kill", actor, reason, stopped, Permission.KILL_SWITCH)
+
+    def revive(self, name: str, *, actor: str, reason: str) -> Deployment:
+        """Undo the kill switch: a new revision serving the routes again (needs a reason too)."""
+        check_kill_reason(reason)
+
+        def serving(current: Deployment, tx: Transaction) -> DeploymentSpec:
+            if current.spec.killed is None:
+                raise ConflictError(
+                    f"Deployment {name!r} is not stopped by its kill switch: nothing to revive."
+                )
+            return replace(current.spec, killed=None)
+
+        return self._change(name, "deployment.revive", actor, reason, serving, Permission.KILL_SWITCH)
+
+    def _change(
+        self,
+        name: str,
+        action: str,
+        actor: str,
+        reason: str,
+        make: Change,
+        permission: Permission = Permission.DEPLOY,
+    ) -> Deployment:
         check_deployment_name(name)
         _check_reason(reason)
         with self.store.write() as tx:
             current = tx.deployments.get(name, lock=True)
-            self._require(tx, actor, current.spec)
+            self._require(tx, actor, current.spec, permission=permission)
             spec = _checked(make(current, tx))
-            self._require(tx, actor, spec)
+            self._require(tx, actor, spec, permission=permission)
+            if (
+                spec.killed != current.spec.killed and permission is not Permission.KILL_SWITCH
+            ):  # stopping or reviving, however it is asked for
+                self._require(tx, actor, current.spec, spec, permission=Permission.KILL_SWITCH)
             if spec == current.spec:
                 return current
             _resolve_all(tx, spec)
@@ -124,6 +174,45 @@ class DeploymentService:
             changed = tx.deployments.append_revision(name, spec, actor=actor, at=at, reason=reason)
             tx.audit.append(_event(action, changed, current, reason))
             return changed
+
+    def kill_version(self, ref: str, *, actor: str, reason: str) -> KilledVersion:
+        """The kill switch for a version (``churn/3``, or an alias's version now): every deployment
+        stops routing to it at once; ConflictError if it is already stopped."""
+        why = check_kill_reason(reason)
+        assert why is not None
+        with self.store.write() as tx:
+            version = _version(tx, _ref_text(ref), "Version")
+            if self.access is not None:
+                self.access.require_in(tx, actor, Permission.KILL_SWITCH, model=version.model)
+            if (found := tx.killed_versions.get(version.model, version.version)) is not None:
+                raise ConflictError(
+                    f"{version.ref} is already stopped by the kill switch ({found.reason}); "
+                    "revive it first to stop it for another reason."
+                )
+            killed = KilledVersion(version.model, version.version, why, actor, self.clock())
+            tx.killed_versions.add(killed)
+            tx.audit.append(_version_event("version.kill", killed, actor, why))
+            return killed
+
+    def revive_version(self, ref: str, *, actor: str, reason: str) -> KilledVersion:
+        """Undo a version's kill switch: deployments route to it again. The record that was removed."""
+        why = check_kill_reason(reason)
+        assert why is not None
+        with self.store.write() as tx:
+            version = _version(tx, _ref_text(ref), "Version")
+            if self.access is not None:
+                self.access.require_in(tx, actor, Permission.KILL_SWITCH, model=version.model)
+            found = tx.killed_versions.get(version.model, version.version)
+            if found is None:
+                raise ConflictError(f"{version.ref} is not stopped by the kill switch: nothing to revive.")
+            tx.killed_versions.remove(version.model, version.version)
+            tx.audit.append(_version_event("version.revive", found, actor, why, at=self.clock()))
+            return found
+
+    def killed_versions(self) -> list[KilledVersion]:
+        """Every version stopped by the kill switch, by model and number."""
+        with self.store.read() as tx:
+            return tx.killed_versions.list()
 
     # -- reads ----------------------------------------------------------------
 
@@ -154,7 +243,13 @@ class DeploymentService:
             routes = tuple(ResolvedRoute(r.ref, r.weight, _version(tx, r.ref, "Route")) for r in spec.routes)
             shadows = tuple(_version(tx, ref, "Shadow") for ref in spec.shadows)
             fallback = _version(tx, spec.fallback, "Fallback") if spec.fallback else None
-        return ResolvedDeployment(deployment, routes, shadows, fallback)
+            named = (*(r.version for r in routes), *shadows, *([fallback] if fallback else []))
+            killed = {
+                v.ref: found.reason
+                for v in named
+                if (found := tx.killed_versions.get(v.model, v.version)) is not None
+            }
+        return with_kill_switches(ResolvedDeployment(deployment, routes, shadows, fallback), killed)
 
 
 def _checked(spec: DeploymentSpec) -> DeploymentSpec:
@@ -207,6 +302,26 @@ def _event(action: str, after: Deployment, before: Deployment | None, reason: st
         after=after.spec.to_dict(),
         reason=reason,
         details=details,
+    )
+
+
+def _ref_text(ref: object) -> str:
+    if not isinstance(ref, str):
+        raise InvalidInputError("A version is text, e.g. churn/3 or churn@champion.")
+    return ref
+
+
+def _version_event(
+    action: str, killed: KilledVersion, actor: str, reason: str, *, at: datetime | None = None
+) -> AuditEvent:
+    return AuditEvent(
+        action=action,
+        target_type="version",
+        target=killed.ref,
+        actor=actor,
+        at=at or killed.killed_at,
+        reason=reason,
+        details={"model": killed.model, "version": killed.version},
     )
 
 

@@ -217,6 +217,13 @@ class ServingApp:
             raise NotFoundError(f"Model {name!r} is not served here; this server serves {self.name!r}.")
 
     def _not_ready(self) -> NotReadyError:
+        stopped = self.runtime.stopped
+        if stopped is not None:
+            return NotReadyError(
+                f"Deployment {self.name!r} is stopped by its kill switch: {stopped}. It answers again "
+                f"once an operator revives it (`steward kill revive {self.name} --reason ...`); "
+                "declare a fallback version to keep answering while it is stopped."
+            )
         why = f" (last error: {self.runtime.last_error})" if self.runtime.last_error else ""
         return NotReadyError(f"Deployment {self.name!r} is not ready: its models are loading{why}.")
 

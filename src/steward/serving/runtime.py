@@ -157,6 +157,9 @@ class Runtime:
         self.poll_interval = poll_interval
         self.retry_interval = retry_interval
         self.table: RoutingTable | None = None
+        #: The kill switch's reason while the deployment is stopped without a fallback (table None).
+        self.stopped: str | None = None
+        self._stopped_marker: object = None
         self.last_error: str | None = None
         self._failed: tuple[object, float] | None = None
         self._lock = threading.Lock()
@@ -183,6 +186,8 @@ class Runtime:
             current = self.table
             if current is not None and current.marker == marker:
                 return False
+            if resolved.stopped is not None:
+                return self._stop_serving(resolved)
             failed = self._failed
             if failed and failed[0] == marker and time.monotonic() - failed[1] < self.retry_interval:
                 return False
@@ -195,6 +200,8 @@ class Runtime:
                 log.error("deployment %s: %s; still serving the previous versions", self.deployment, exc)
                 return False
             self.table = table  # the swap: one reference assignment
+            self.stopped = None
+            self._stopped_marker = None
             self._failed = None
             self.last_error = None
             self.cache.retain([r.version for r in (*table.routes, *table.shadows)])
@@ -208,6 +215,20 @@ class Runtime:
                 ", ".join(f"{r.label} ({r.weight:g}%)" for r in table.routes),
             )
             return True
+
+    def _stop_serving(self, resolved: ResolvedDeployment) -> bool:
+        """The kill switch without a fallback: drop the table, so every request gets a 503 naming why."""
+        if self.table is None and self._stopped_marker == resolved.marker:
+            return False
+        self.stopped = resolved.stopped
+        self.table = None  # the swap: requests starting from now are refused
+        self._stopped_marker = resolved.marker
+        self._failed = None
+        self.last_error = None
+        self.cache.retain([])
+        self.metrics.swaps.inc()
+        log.warning("deployment %s stopped by its kill switch: %s", self.deployment, resolved.stopped)
+        return True
 
     def _load(self, version: ModelVersion) -> ServedModel:
         model, fresh = self.cache.get(version)

@@ -457,3 +457,16 @@ explanations = sa.Table(
     sa.UniqueConstraint("version_id", "data_fingerprint", "request_key"),
     sqlite_autoincrement=True,
 )
+
+# -- kill switch (issue 6): versions no deployment may serve -----------------------------------------
+
+killed_versions = sa.Table(
+    "killed_versions",
+    metadata,
+    sa.Column("model", text(), nullable=False),
+    sa.Column("version", sa.BigInteger, nullable=False),
+    sa.Column("reason", text(), nullable=False),
+    sa.Column("killed_by", text(), nullable=False),
+    sa.Column("killed_at", UTCDateTime, nullable=False),
+    sa.PrimaryKeyConstraint("model", "version"),
+)

@@ -15,6 +15,7 @@ from steward.ports import (
     DeploymentRepository,
     ExplanationRepository,
     IdentityRepository,
+    KilledVersionRepository,
     ModelRepository,
     MonitoringRepository,
     PolicyRepository,
@@ -27,6 +28,7 @@ from steward.store.deployments import SqlDeploymentRepository
 from steward.store.engine import WRITE_OPTION, create_engine, normalise_url
 from steward.store.explanations import SqlExplanationRepository
 from steward.store.identities import SqlIdentityRepository
+from steward.store.killed_versions import SqlKilledVersionRepository
 from steward.store.migrate import upgrade
 from steward.store.models import SqlModelRepository
 from steward.store.monitoring import SqlMonitoringRepository
@@ -46,6 +48,7 @@ class SqlTransaction:
     models: ModelRepository
     audit: AuditLog
     deployments: DeploymentRepository
+    killed_versions: KilledVersionRepository
     identities: IdentityRepository
     approvals: ApprovalRepository
     policies: PolicyRepository
@@ -59,6 +62,7 @@ class SqlTransaction:
         self.models = SqlModelRepository(connection)
         self.audit = SqlAuditLog(connection)
         self.deployments = SqlDeploymentRepository(connection)
+        self.killed_versions = SqlKilledVersionRepository(connection)
         self.identities = SqlIdentityRepository(connection)
         self.approvals = SqlApprovalRepository(connection)
         self.policies = SqlPolicyRepository(connection)

@@ -58,6 +58,16 @@ def promote_deployment(name: str, body: Promote, deployments: Deployments, actor
     return deployment_to_dict(deployments.promote(name, body.ref, actor=actor, reason=body.reason))
 
 
+@router.post("/{name}/kill", summary="The kill switch: stop serving now (fallback, else 503)")
+def kill_deployment(name: str, body: Reason, deployments: Deployments, actor: Actor) -> dict[str, Any]:
+    return deployment_to_dict(deployments.kill(name, actor=actor, reason=body.reason))
+
+
+@router.post("/{name}/revive", summary="Undo the kill switch: serve the routes again")
+def revive_deployment(name: str, body: Reason, deployments: Deployments, actor: Actor) -> dict[str, Any]:
+    return deployment_to_dict(deployments.revive(name, actor=actor, reason=body.reason))
+
+
 @router.get("/{name}/resolved", summary="What is served now: each route's ref resolved to its version")
 def resolve_deployment(name: str, deployments: Deployments) -> dict[str, Any]:
     return resolved_to_dict(deployments.resolve(name))
