@@ -15,6 +15,7 @@ from steward.ports import ArtifactStore, Store
 from steward.services.access import AccessControl
 from steward.services.alerting import AlertService
 from steward.services.approvals import ApprovalService
+from steward.services.cards import CardService
 from steward.services.audit import AuditService
 from steward.services.deploy import DeploymentService
 from steward.services.explain import ExplainService
@@ -42,6 +43,7 @@ class Steward:
         self.deployments = DeploymentService(store, access=self.access)
         self.identities = IdentityService(store, self.access)
         self.approvals = ApprovalService(store, self.access)
+        self.cards = CardService(store, self.access)
         self.audit = AuditService(store)
         self.alerts = AlertService(store, access=self.access)
         self.validation = ValidationService(store, artifacts, self.registry, access=self.access)

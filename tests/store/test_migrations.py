@@ -51,6 +51,7 @@ TABLES = {
     "alerts",
     "validation_runs",
     "explanations",
+    "model_cards",
     migrate.VERSION_TABLE,
 }
 

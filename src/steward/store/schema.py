@@ -457,3 +457,17 @@ explanations = sa.Table(
     sa.UniqueConstraint("version_id", "data_fingerprint", "request_key"),
     sqlite_autoincrement=True,
 )
+
+# -- model cards (issue 6): the human sections and review status of a version's card ---------------
+
+model_cards = sa.Table(
+    "model_cards",
+    metadata,
+    sa.Column("version_id", sa.ForeignKey("model_versions.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("status", text(16), nullable=False),
+    sa.Column("sections", _json(), nullable=False),
+    sa.Column("edited_by", text(), nullable=False),
+    sa.Column("edited_at", UTCDateTime, nullable=False),
+    sa.Column("reviewed_by", text(), nullable=True),
+    sa.Column("reviewed_at", UTCDateTime, nullable=True),
+)
