@@ -15,8 +15,8 @@ from steward.ports import ArtifactStore, Store
 from steward.services.access import AccessControl
 from steward.services.alerting import AlertService
 from steward.services.approvals import ApprovalService
-from steward.services.cards import CardService
 from steward.services.audit import AuditService
+from steward.services.cards import CardService
 from steward.services.deploy import DeploymentService
 from steward.services.explain import ExplainService
 from steward.services.identity import IdentityService
