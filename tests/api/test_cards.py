@@ -1,4 +1,4 @@
-"""The model-card routes over a real control plane: workflow, exports, and bad input in the one error shape."""
+"""The model-card routes on a real control plane: workflow, exports, bad input in the one error shape."""
 
 from __future__ import annotations
 
