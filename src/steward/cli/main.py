@@ -19,6 +19,7 @@ from steward.cli import (
     alias,
     approvals,
     audit,
+    card,
     demo,
     deploy,
     explain,
@@ -54,6 +55,7 @@ COMMAND_ORDER = (
     "validations",
     "explain",
     "approvals",
+    "card",
     "policy",
     "deploy",
     "score",
@@ -131,6 +133,7 @@ app.add_typer(deploy.app, name="deploy")
 app.add_typer(monitor.app, name="monitor")
 app.add_typer(audit.app, name="audit")
 app.add_typer(approvals.app, name="approvals")
+app.add_typer(card.app, name="card")
 app.add_typer(policy.app, name="policy")
 app.add_typer(users.app, name="users")
 app.add_typer(tokens.app, name="tokens")
