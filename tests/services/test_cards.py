@@ -8,13 +8,23 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from steward.artifacts import open_artifact_store
 from steward.core.card import CardStatus
-from steward.core.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from steward.core.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+    PolicyViolationError,
+)
 from steward.core.lineage import DatasetRef, Lineage
+from steward.core.policy import parse_policy
 from steward.core.validation.results import CheckResult, ValidationRun
 from steward.services.access import AccessControl
 from steward.services.cards import CardService
 from steward.services.identity import IdentityService
+from steward.services.policies import PolicyService
+from steward.services.registry import RegistryService
 from steward.store import SqlStore
 from tests.store.builders import T0, create, draft, register
 
@@ -32,6 +42,8 @@ class Clock:
 class Cards:
     store: SqlStore
     cards: CardService
+    policies: PolicyService
+    registry: RegistryService
 
     def audit_actions(self) -> list[str]:
         with self.store.read() as tx:
@@ -39,7 +51,7 @@ class Cards:
 
 
 @pytest.fixture
-def cards(store: SqlStore) -> Cards:
+def cards(store: SqlStore, tmp_path: object) -> Cards:
     """Auth on; admin 'root', reviewers 'rita' and 'rob', contributor 'carl' registered churn/1 (auc 0.91)."""
     clock = Clock()
     access = AccessControl(store, enabled=True)
@@ -47,6 +59,9 @@ def cards(store: SqlStore) -> Cards:
     identities.create_user("root", actor="bootstrap", role="admin")
     for name, role in (("rita", "reviewer"), ("rob", "reviewer"), ("carl", "contributor")):
         identities.create_user(name, actor="root", role=role)
+    identities.create_user("otto", actor="root", role="operator")
+    policies = PolicyService(store, access, clock=clock)
+    registry = RegistryService(store, open_artifact_store(str(tmp_path)), clock, access=access, gate=policies)
     lineage = Lineage(
         datasets=(DatasetRef("customers-2026", "training", "f" * 64, 1200),), code_commit="abc1234"
     )
@@ -71,7 +86,7 @@ def cards(store: SqlStore) -> Cards:
                 suite={},
             )
         )
-    return Cards(store, CardService(store, access, clock))
+    return Cards(store, CardService(store, access, clock), policies, registry)
 
 
 def test_a_card_goes_draft_pending_approved_and_an_edit_returns_it_to_draft(cards: Cards) -> None:
@@ -154,3 +169,31 @@ def test_a_version_without_a_card_shows_an_empty_draft_and_refs_resolve(cards: C
     assert facts.card is None and facts.status is CardStatus.DRAFT and facts.version.version == 1
     with pytest.raises(NotFoundError):
         cards.cards.show("churn@champion")
+
+
+def test_the_model_card_gate_holds_an_alias_until_the_card_is_approved(cards: Cards) -> None:
+    cards.policies.publish("name: prod\naliases: [champion]\ngates:\n  model_card: {}\n", actor="root")
+    check = cards.policies.check("churn/1", "champion")
+    assert not check.passed and "no model card" in check.unmet[0]
+    cards.cards.edit("churn/1", {"intended_use": "Retention"}, actor="carl")
+    cards.cards.transition("churn/1", "submit", actor="carl")
+    with pytest.raises(PolicyViolationError) as refused:
+        cards.registry.set_alias("churn", "champion", 1, actor="otto")
+    assert refused.value.unmet == [
+        "prod:model_card: model card is pending_review; review it with "
+        "`steward card submit churn/1` and `steward card approve`"
+    ]
+    cards.cards.transition("churn/1", "approve", actor="rita")
+    assert cards.policies.check("churn/1", "champion").passed
+    assert cards.registry.set_alias("churn", "champion", 1, actor="otto").version == 1
+    cards.cards.edit("churn/1", {"caveats": "changed"}, actor="carl")  # back to draft: the gate closes
+    assert not cards.policies.check("churn/1", "champion").passed
+
+
+@pytest.mark.parametrize("gate", ["{status: draft}", "[approved]", "{who: rita}"])
+def test_a_malformed_model_card_gate_is_refused(gate: str) -> None:
+    with pytest.raises(InvalidInputError, match="model_card gate"):
+        parse_policy(f"name: p\naliases: [champion]\ngates:\n  model_card: {gate}\n")
+    assert parse_policy("name: p\naliases: [x]\ngates: {model_card: }").to_dict()["gates"] == {
+        "model_card": {"status": "approved"}
+    }
