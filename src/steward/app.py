@@ -20,6 +20,7 @@ from steward.services.cards import CardService
 from steward.services.deploy import DeploymentService
 from steward.services.explain import ExplainService
 from steward.services.identity import IdentityService
+from steward.services.inventory import InventoryService
 from steward.services.policies import PolicyService
 from steward.services.registry import RegistryService
 from steward.services.validation import ValidationGate, ValidationService
@@ -44,6 +45,7 @@ class Steward:
         self.identities = IdentityService(store, self.access)
         self.approvals = ApprovalService(store, self.access)
         self.cards = CardService(store, self.access)
+        self.inventory = InventoryService(store)
         self.audit = AuditService(store)
         self.alerts = AlertService(store, access=self.access)
         self.validation = ValidationService(store, artifacts, self.registry, access=self.access)

@@ -62,3 +62,13 @@ def test_bad_input_is_refused_clearly_and_writes_nothing(
 def test_an_unknown_version_is_a_404(http: httpx.Client, card_path: str) -> None:
     response = http.get(card_path.replace("/versions/1/", "/versions/9/"))
     assert response.status_code == 404 and "no version 9" in response.json()["error"]["message"]
+
+
+def test_the_inventory_as_json_and_csv_and_bad_input(http: httpx.Client, card_path: str, name: str) -> None:
+    items = http.get("/api/v1/inventory").json()["items"]
+    assert any(r["model"] == name and r["latest_version"] == 1 for r in items)
+    as_csv = http.get("/api/v1/inventory", params={"format": "csv"})
+    assert as_csv.headers["content-type"].startswith("text/csv") and name in as_csv.text
+    for params, message in (({"format": "xlsx"}, "csv or json"), ({"review_days": 0}, "review_days")):
+        response = http.get("/api/v1/inventory", params=params)
+        assert response.status_code == 422 and message in response.json()["error"]["message"]

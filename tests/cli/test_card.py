@@ -44,3 +44,16 @@ def test_bad_input_fails_cleanly_and_writes_nothing(seeded: Registry, tmp_path: 
     assert seeded.counts() == before
     seeded.run("card", "edit", "churn/2", "--set", "caveats=x")
     assert_clean_failure(seeded.run("card", "approve", "churn/2"), 4)  # a draft is not under review
+
+
+def test_inventory_as_a_table_csv_and_json(seeded: Registry, tmp_path: Path) -> None:
+    shown = seeded.run("inventory")
+    assert shown.exit_code == 0 and "churn" in shown.stdout and "fraud" in shown.stdout
+    assert "served without an approved model card" in shown.stdout  # churn@champion, no card
+    target = tmp_path / "inventory.csv"
+    assert seeded.run("inventory", "--format", "csv", "-o", str(target)).exit_code == 0
+    assert target.read_text().splitlines()[0].startswith("model,owner,risk_tier")
+    rows = json.loads(seeded.run("inventory", "-f", "json").stdout)["items"]
+    assert [r["model"] for r in rows] == ["churn", "fraud"] and rows[0]["aliases"] == ["champion=2"]
+    assert_clean_failure(seeded.run("inventory", "--format", "xlsx"), 2)
+    assert_clean_failure(seeded.run("inventory", "--review-days", "0"), 2)

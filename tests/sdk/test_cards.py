@@ -47,3 +47,12 @@ def test_bad_input_raises_the_same_errors_both_ways(
         client.export_card(version.ref, "pdf")
     with pytest.raises(NotFoundError):
         client.card(f"{name}/9")
+
+
+def test_the_inventory_is_the_same_both_ways(client: Client, model: LogisticRegression, name: str) -> None:
+    version = client.register(model, name)
+    client.edit_card(version.ref, intended_use="x", risk_rating="low")
+    row = next(r for r in client.inventory() if r.model == name)
+    assert (row.latest_version, row.card_status, row.risk_tier, row.owner) == (1, "draft", "low", "alice")
+    with pytest.raises(InvalidInputError, match="review_days"):
+        client.inventory(review_days=0)

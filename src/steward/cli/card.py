@@ -96,10 +96,10 @@ def export(
     """The card as Markdown, a self-contained HTML page, or JSON (model-card-toolkit fields and more)."""
     with open_client(ctx) as client:
         text = client.export_card(ref, format)
-    _write(text, output)
+    write_text(text, output)
 
 
-def _write(text: str, output: Path | None) -> None:
+def write_text(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
         return

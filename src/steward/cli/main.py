@@ -23,6 +23,7 @@ from steward.cli import (
     demo,
     deploy,
     explain,
+    inventory,
     models,
     monitor,
     policy,
@@ -56,6 +57,7 @@ COMMAND_ORDER = (
     "explain",
     "approvals",
     "card",
+    "inventory",
     "policy",
     "deploy",
     "score",
@@ -145,6 +147,7 @@ app.command("demo")(demo.demo)
 app.command("explain")(explain.explain)
 app.command("validate")(validate.validate)
 app.command("validations")(validate.validations)
+app.command("inventory")(inventory.inventory)
 
 
 def _print_version(value: bool) -> None:

@@ -1,4 +1,4 @@
-"""The client's model-card methods, the same embedded (the service) and over HTTP (:class:`RemoteCards`)."""
+"""The client's model-card and inventory methods, the same embedded and over HTTP (:class:`RemoteCards`)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from steward.core.card import ModelCard, card_from_dict
 from steward.core.card_export import card_document, check_format
+from steward.core.inventory import InventoryRow
 
 if TYPE_CHECKING:
     from steward.sdk.remote import RemoteRegistry
     from steward.services.cards import CardService
+    from steward.services.inventory import InventoryService
 
 
 class Cards(Protocol):
@@ -17,11 +19,16 @@ class Cards(Protocol):
     def export(self, ref: str, fmt: str = "md") -> str: ...
     def edit(self, ref: str, changes: dict[str, Any], *, actor: str) -> ModelCard: ...
     def transition(self, ref: str, action: str, *, actor: str, comment: str = "") -> ModelCard: ...
+    def inventory(self, review_days: int, pending_days: int) -> list[InventoryRow]: ...
 
 
 class EmbeddedCards:
-    def __init__(self, service: CardService) -> None:
+    def __init__(self, service: CardService, inventory: InventoryService) -> None:
         self.service = service
+        self._inventory = inventory
+
+    def inventory(self, review_days: int, pending_days: int) -> list[InventoryRow]:
+        return self._inventory.report(review_days=review_days, pending_days=pending_days)
 
     def document(self, ref: str) -> dict[str, Any]:
         return card_document(self.service.show(ref))
@@ -51,6 +58,13 @@ class RemoteCards:
 
     def document(self, ref: str) -> dict[str, Any]:
         return self.http.json("GET", self._path(ref))  # type: ignore[no-any-return]
+
+    def inventory(self, review_days: int, pending_days: int) -> list[InventoryRow]:
+        from steward.sdk.remote import API
+
+        params = {"review_days": review_days, "pending_days": pending_days}
+        items = self.http.json("GET", f"{API}/inventory", params=params)["items"]
+        return [InventoryRow.from_dict(item) for item in items]
 
     def export(self, ref: str, fmt: str = "md") -> str:
         check_format(fmt)
@@ -94,3 +108,7 @@ class CardMethods:
 
     def archive_card(self, ref: str, *, comment: str = "") -> ModelCard:
         return self._cards.transition(ref, "archive", actor=self.actor, comment=comment)
+
+    def inventory(self, *, review_days: int = 365, pending_days: int = 14) -> list[InventoryRow]:
+        """Every model: owner, risk tier, card status, what serves it, last validation, overdue reviews."""
+        return self._cards.inventory(review_days, pending_days)
