@@ -18,6 +18,7 @@ from steward.services.approvals import ApprovalService
 from steward.services.audit import AuditService
 from steward.services.cards import CardService
 from steward.services.deploy import DeploymentService
+from steward.services.evidence import EvidenceService
 from steward.services.explain import ExplainService
 from steward.services.identity import IdentityService
 from steward.services.inventory import InventoryService
@@ -46,6 +47,7 @@ class Steward:
         self.approvals = ApprovalService(store, self.access)
         self.cards = CardService(store, self.access)
         self.inventory = InventoryService(store)
+        self.evidence = EvidenceService(store, self.policies)
         self.audit = AuditService(store)
         self.alerts = AlertService(store, access=self.access)
         self.validation = ValidationService(store, artifacts, self.registry, access=self.access)

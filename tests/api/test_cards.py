@@ -72,3 +72,13 @@ def test_the_inventory_as_json_and_csv_and_bad_input(http: httpx.Client, card_pa
     for params, message in (({"format": "xlsx"}, "csv or json"), ({"review_days": 0}, "review_days")):
         response = http.get("/api/v1/inventory", params=params)
         assert response.status_code == 422 and message in response.json()["error"]["message"]
+
+
+def test_the_evidence_pack_as_html_and_zip_and_bad_input(http: httpx.Client, card_path: str) -> None:
+    path = card_path.removesuffix("/card") + "/evidence"
+    page = http.get(path)
+    assert page.headers["content-type"].startswith("text/html") and "SR 11-7" in page.text
+    archive = http.get(path, params={"format": "zip"})
+    assert archive.headers["content-type"] == "application/zip" and archive.content.startswith(b"PK")
+    refused = http.get(path, params={"format": "pdf"})
+    assert refused.status_code == 422 and "html or zip" in refused.json()["error"]["message"]

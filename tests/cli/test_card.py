@@ -57,3 +57,15 @@ def test_inventory_as_a_table_csv_and_json(seeded: Registry, tmp_path: Path) -> 
     assert [r["model"] for r in rows] == ["churn", "fraud"] and rows[0]["aliases"] == ["champion=2"]
     assert_clean_failure(seeded.run("inventory", "--format", "xlsx"), 2)
     assert_clean_failure(seeded.run("inventory", "--review-days", "0"), 2)
+
+
+def test_evidence_writes_html_or_zip_and_refuses_bad_input(seeded: Registry, tmp_path: Path) -> None:
+    page = tmp_path / "pack.html"
+    assert seeded.run("evidence", "churn/2", "-o", str(page)).exit_code == 0
+    assert "EU AI Act Annex IV" in page.read_text()
+    archive = tmp_path / "pack.zip"
+    assert seeded.run("evidence", "churn@champion", "--zip", "-o", str(archive)).exit_code == 0
+    assert archive.read_bytes().startswith(b"PK")
+    assert_clean_failure(seeded.run("evidence", "churn/9", "-o", str(page)), 3)
+    assert_clean_failure(seeded.run("evidence", "churn/x"), 2)
+    assert_clean_failure(seeded.run("evidence", "churn/2", "-o", str(tmp_path / "no" / "pack.html")), 2)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 
 import pytest
 from sklearn.linear_model import LogisticRegression
@@ -56,3 +58,15 @@ def test_the_inventory_is_the_same_both_ways(client: Client, model: LogisticRegr
     assert (row.latest_version, row.card_status, row.risk_tier, row.owner) == (1, "draft", "low", "alice")
     with pytest.raises(InvalidInputError, match="review_days"):
         client.inventory(review_days=0)
+
+
+def test_the_evidence_pack_is_the_same_both_ways(
+    client: Client, model: LogisticRegression, name: str
+) -> None:
+    version = client.register(model, name, metrics={"auc": 0.77})
+    page = client.evidence(version.ref).decode()
+    assert page.startswith("<!doctype html>") and "Annex IV 9" in page and "0.77" in page
+    archive = zipfile.ZipFile(io.BytesIO(client.evidence(version.ref, format="zip")))
+    assert json.loads(archive.read("card.json"))["model_details"]["name"] == name
+    with pytest.raises(InvalidInputError, match="html or zip"):
+        client.evidence(version.ref, format="pdf")

@@ -22,6 +22,7 @@ from steward.cli import (
     card,
     demo,
     deploy,
+    evidence,
     explain,
     inventory,
     models,
@@ -57,6 +58,7 @@ COMMAND_ORDER = (
     "explain",
     "approvals",
     "card",
+    "evidence",
     "inventory",
     "policy",
     "deploy",
@@ -148,6 +150,7 @@ app.command("explain")(explain.explain)
 app.command("validate")(validate.validate)
 app.command("validations")(validate.validations)
 app.command("inventory")(inventory.inventory)
+app.command("evidence")(evidence.evidence)
 
 
 def _print_version(value: bool) -> None:

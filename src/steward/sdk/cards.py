@@ -11,6 +11,7 @@ from steward.core.inventory import InventoryRow
 if TYPE_CHECKING:
     from steward.sdk.remote import RemoteRegistry
     from steward.services.cards import CardService
+    from steward.services.evidence import EvidenceService
     from steward.services.inventory import InventoryService
 
 
@@ -20,12 +21,17 @@ class Cards(Protocol):
     def edit(self, ref: str, changes: dict[str, Any], *, actor: str) -> ModelCard: ...
     def transition(self, ref: str, action: str, *, actor: str, comment: str = "") -> ModelCard: ...
     def inventory(self, review_days: int, pending_days: int) -> list[InventoryRow]: ...
+    def evidence(self, ref: str, fmt: str) -> bytes: ...
 
 
 class EmbeddedCards:
-    def __init__(self, service: CardService, inventory: InventoryService) -> None:
+    def __init__(self, service: CardService, inventory: InventoryService, evidence: EvidenceService) -> None:
         self.service = service
         self._inventory = inventory
+        self._evidence = evidence
+
+    def evidence(self, ref: str, fmt: str) -> bytes:
+        return self._evidence.render(ref, fmt)
 
     def inventory(self, review_days: int, pending_days: int) -> list[InventoryRow]:
         return self._inventory.report(review_days=review_days, pending_days=pending_days)
@@ -65,6 +71,13 @@ class RemoteCards:
         params = {"review_days": review_days, "pending_days": pending_days}
         items = self.http.json("GET", f"{API}/inventory", params=params)["items"]
         return [InventoryRow.from_dict(item) for item in items]
+
+    def evidence(self, ref: str, fmt: str) -> bytes:
+        from steward.core.evidence import check_format
+
+        check_format(fmt)
+        path = self._path(ref).removesuffix("/card") + "/evidence"
+        return self.http.request("GET", path, params={"format": fmt}).content
 
     def export(self, ref: str, fmt: str = "md") -> str:
         check_format(fmt)
@@ -112,3 +125,7 @@ class CardMethods:
     def inventory(self, *, review_days: int = 365, pending_days: int = 14) -> list[InventoryRow]:
         """Every model: owner, risk tier, card status, what serves it, last validation, overdue reviews."""
         return self._cards.inventory(review_days, pending_days)
+
+    def evidence(self, ref: str, *, format: str = "html") -> bytes:
+        """The version's evidence pack: one HTML page (``html``) or a ZIP of its JSON parts (``zip``)."""
+        return self._cards.evidence(ref, format)

@@ -158,7 +158,7 @@ class Client(
             self._monitoring = EmbeddedMonitoring(app.monitoring, app.alerts)
             self._explanations = app.explain
             self._validations = app.validation
-            self._cards = EmbeddedCards(app.cards, app.inventory)
+            self._cards = EmbeddedCards(app.cards, app.inventory, app.evidence)
             self._closers.append(app)
             if self.settings.auth_enabled and self.settings.token:  # signed in: the token decides who acts
                 self.actor = app.identities.authenticate(self.settings.token)
