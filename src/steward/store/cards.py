@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 from steward.core.card import CardSections, CardStatus, ModelCard
 from steward.core.errors import NotFoundError
+from steward.store.engine import unique_or_conflict
 from steward.store.rows import as_utc, check_text, lookup_name, model_key
 from steward.store.schema import model_cards, model_versions, registered_models
 
@@ -63,7 +64,9 @@ class SqlCardRepository:
             sa.update(mc).where(mc.c.version_id == version_id).values(**values)
         ).rowcount
         if not updated:
-            self._connection.execute(sa.insert(mc).values(version_id=version_id, **values))
+            message = f"Someone else wrote the card of {card.ref} at the same moment; read it and try again."
+            with unique_or_conflict(self._connection, message):
+                self._connection.execute(sa.insert(mc).values(version_id=version_id, **values))
         found = self.find(card.model, card.version)
         if found is None:  # pragma: no cover - just written in this transaction
             raise NotFoundError(f"The card of {card.ref} vanished while being written.")
