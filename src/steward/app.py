@@ -16,9 +16,12 @@ from steward.services.access import AccessControl
 from steward.services.alerting import AlertService
 from steward.services.approvals import ApprovalService
 from steward.services.audit import AuditService
+from steward.services.cards import CardService
 from steward.services.deploy import DeploymentService
+from steward.services.evidence import EvidenceService
 from steward.services.explain import ExplainService
 from steward.services.identity import IdentityService
+from steward.services.inventory import InventoryService
 from steward.services.policies import PolicyService
 from steward.services.registry import RegistryService
 from steward.services.validation import ValidationGate, ValidationService
@@ -42,6 +45,9 @@ class Steward:
         self.deployments = DeploymentService(store, access=self.access)
         self.identities = IdentityService(store, self.access)
         self.approvals = ApprovalService(store, self.access)
+        self.cards = CardService(store, self.access)
+        self.inventory = InventoryService(store)
+        self.evidence = EvidenceService(store, self.policies)
         self.audit = AuditService(store)
         self.alerts = AlertService(store, access=self.access)
         self.validation = ValidationService(store, artifacts, self.registry, access=self.access)

@@ -17,6 +17,7 @@ from typing import Any, BinaryIO, Protocol
 from steward.core.alerts import Alert, AlertRule
 from steward.core.approval import ApprovalRequest, Decision
 from steward.core.audit import AuditEvent, ChainHead
+from steward.core.card import CardStatus, ModelCard
 from steward.core.deployment import Deployment, DeploymentSpec, KilledVersion
 from steward.core.explain import Explanation
 from steward.core.identity import Grant, Principal, TokenInfo
@@ -117,6 +118,7 @@ class Transaction(Protocol):
     alerts: AlertRepository
     explanations: ExplanationRepository
     validation: ValidationRepository
+    cards: CardRepository
 
 
 class Store(Protocol):
@@ -476,4 +478,20 @@ class ExplanationRepository(Protocol):
 
     def list(self, model: str, version: int, kind: str | None = None) -> list[Explanation]:
         """Newest first."""
+        ...
+
+
+class CardRepository(Protocol):
+    """The stored part of model cards (human sections, review status), one per version."""
+
+    def find(self, model: str, version: int, *, lock: bool = False) -> ModelCard | None:
+        """None if nobody wrote the card yet; NotFoundError if the version does not exist."""
+        ...
+
+    def save(self, card: ModelCard) -> ModelCard:
+        """Insert or replace the version's card."""
+        ...
+
+    def statuses(self) -> dict[tuple[str, int], tuple[CardStatus, datetime | None]]:
+        """Every stored card's (status, reviewed_at), by (model, version)."""
         ...

@@ -193,7 +193,7 @@ def test_policies_are_versioned_and_the_newest_applies(gov: Gov) -> None:
     with pytest.raises(PermissionDeniedError):
         gov.policies.publish(POLICY, actor="rita")
     with pytest.raises(InvalidInputError, match="Unknown gates"):
-        gov.policies.publish("name: x\naliases: [champion]\ngates: {model_card: {}}\n", actor="root")
+        gov.policies.publish("name: x\naliases: [champion]\ngates: {open_findings: {}}\n", actor="root")
 
 
 def test_validation_and_risk_tier_gates_say_why(gov: Gov) -> None:

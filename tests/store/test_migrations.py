@@ -52,6 +52,7 @@ TABLES = {
     "alerts",
     "validation_runs",
     "explanations",
+    "model_cards",
     migrate.VERSION_TABLE,
 }
 

@@ -19,9 +19,12 @@ from steward.cli import (
     alias,
     approvals,
     audit,
+    card,
     demo,
     deploy,
+    evidence,
     explain,
+    inventory,
     kill,
     models,
     monitor,
@@ -55,6 +58,9 @@ COMMAND_ORDER = (
     "validations",
     "explain",
     "approvals",
+    "card",
+    "evidence",
+    "inventory",
     "policy",
     "deploy",
     "kill",
@@ -134,6 +140,7 @@ app.add_typer(kill.app, name="kill")
 app.add_typer(monitor.app, name="monitor")
 app.add_typer(audit.app, name="audit")
 app.add_typer(approvals.app, name="approvals")
+app.add_typer(card.app, name="card")
 app.add_typer(policy.app, name="policy")
 app.add_typer(users.app, name="users")
 app.add_typer(tokens.app, name="tokens")
@@ -145,6 +152,8 @@ app.command("demo")(demo.demo)
 app.command("explain")(explain.explain)
 app.command("validate")(validate.validate)
 app.command("validations")(validate.validations)
+app.command("inventory")(inventory.inventory)
+app.command("evidence")(evidence.evidence)
 
 
 def _print_version(value: bool) -> None:

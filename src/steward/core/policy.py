@@ -11,6 +11,7 @@ the gates a version must pass before any of them may point at it::
       approvals: {role: reviewer, quorum: 2}
       validation: {checks: [accuracy, drift]}
       risk_tier: {tag: risk_tier, allowed: [low, medium]}
+      model_card: {status: approved}  # the version's model card is approved
 
 Published policies are immutable and versioned: publishing the same name
 again makes the next version, which then applies.
@@ -30,7 +31,7 @@ from steward.core.permissions import Role, check_role
 
 POLICY_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 KNOWN_KEYS = {"name", "description", "aliases", "models", "gates"}
-KNOWN_GATES = {"approvals", "validation", "risk_tier"}
+KNOWN_GATES = {"approvals", "validation", "risk_tier", "model_card"}
 SOURCE_MAX = 100_000
 
 
@@ -52,6 +53,13 @@ class RiskTierGate:
 
 
 @dataclass(frozen=True)
+class ModelCardGate:
+    """The version's model card must have this status (only ``approved`` is a meaningful bar)."""
+
+    status: str = "approved"
+
+
+@dataclass(frozen=True)
 class PolicyDocument:
     name: str
     aliases: tuple[str, ...]
@@ -60,6 +68,7 @@ class PolicyDocument:
     approvals: ApprovalGate | None = None
     validation: ValidationGate | None = None
     risk_tier: RiskTierGate | None = None
+    model_card: ModelCardGate | None = None
 
     def guards(self, model: str, alias: str) -> bool:
         return alias in self.aliases and (not self.models or model in self.models)
@@ -72,6 +81,8 @@ class PolicyDocument:
             gates["validation"] = {"checks": list(self.validation.checks)}
         if self.risk_tier is not None:
             gates["risk_tier"] = {"tag": self.risk_tier.tag, "allowed": list(self.risk_tier.allowed)}
+        if self.model_card is not None:
+            gates["model_card"] = {"status": self.model_card.status}
         return {
             "name": self.name,
             "description": self.description,
@@ -98,7 +109,7 @@ class Policy:
 
 @dataclass(frozen=True)
 class GateResult:
-    gate: str  # "approvals", "validation", "risk_tier"
+    gate: str  # "approvals", "validation", "risk_tier", "model_card"
     policy: str
     passed: bool
     why: str
@@ -163,6 +174,7 @@ def parse_policy(source: str) -> PolicyDocument:
         approvals=_approvals(gates["approvals"]) if "approvals" in gates else None,
         validation=_validation(gates["validation"]) if "validation" in gates else None,
         risk_tier=_risk_tier(gates["risk_tier"]) if "risk_tier" in gates else None,
+        model_card=_model_card(gates["model_card"]) if "model_card" in gates else None,
     )
 
 
@@ -205,3 +217,16 @@ def _risk_tier(value: Any) -> RiskTierGate:
     if not isinstance(allowed, list) or not allowed or not isinstance(tag, str):
         raise InvalidInputError("The risk_tier gate is {tag: risk_tier, allowed: [low, medium]}.")
     return RiskTierGate(allowed=tuple(str(a) for a in allowed), tag=tag)
+
+
+def _model_card(value: Any) -> ModelCardGate:
+    value = {} if value is None else value
+    if (
+        not isinstance(value, dict)
+        or set(value) - {"status"}
+        or value.get("status", "approved") != "approved"
+    ):
+        raise InvalidInputError(
+            "The model_card gate is {status: approved} (or {}): the card must be approved."
+        )
+    return ModelCardGate()

@@ -21,6 +21,7 @@ from steward.core.registry import AliasEvent, ModelRef, ModelVersion, Registered
 from steward.core.search import Page
 from steward.core.signature import Signature
 from steward.ports import ArtifactStore
+from steward.sdk.cards import CardMethods, Cards, EmbeddedCards
 from steward.sdk.deployments import DeploymentMethods, Deployments
 from steward.sdk.explain import ExplainMethods, Explanations
 from steward.sdk.governance import EmbeddedGovernance, GovernanceMethods
@@ -88,7 +89,13 @@ class Registry(Protocol):
 
 
 class Client(
-    DeploymentMethods, GovernanceMethods, MonitoringMethods, ExplainMethods, ValidationMethods, ScoringMethods
+    DeploymentMethods,
+    GovernanceMethods,
+    MonitoringMethods,
+    ExplainMethods,
+    ValidationMethods,
+    ScoringMethods,
+    CardMethods,
 ):
     """Register, find, load, label and deploy models.
 
@@ -134,6 +141,9 @@ class Client(
             self._monitoring: Monitoring = RemoteMonitoring(remote.http)
             self._explanations: Explanations = RemoteExplanations(remote)
             self._validations: Validations = RemoteValidations(remote)
+            from steward.sdk.cards import RemoteCards
+
+            self._cards: Cards = RemoteCards(remote)
             self._closers.append(remote)
         else:
             from steward.app import Steward
@@ -148,6 +158,7 @@ class Client(
             self._monitoring = EmbeddedMonitoring(app.monitoring, app.alerts)
             self._explanations = app.explain
             self._validations = app.validation
+            self._cards = EmbeddedCards(app.cards, app.inventory, app.evidence)
             self._closers.append(app)
             if self.settings.auth_enabled and self.settings.token:  # signed in: the token decides who acts
                 self.actor = app.identities.authenticate(self.settings.token)

@@ -177,6 +177,14 @@ class PolicyService:
                 else f"the model has no {gate_tier.tag} tag"
             ) + f" (allowed: {', '.join(gate_tier.allowed)})"
             results.append(GateResult("risk_tier", policy.name, ok, why))
+        if policy.model_card is not None:
+            card = tx.cards.find(model, version)
+            status = card.status.value if card else None
+            ok = status == policy.model_card.status
+            why = f"model card is {status}" if status else "the version has no model card"
+            if not ok:
+                why += f"; review it with `steward card submit {model}/{version}` and `steward card approve`"
+            results.append(GateResult("model_card", policy.name, ok, why))
         return results
 
     def _approvers(

@@ -470,3 +470,18 @@ killed_versions = sa.Table(
     sa.Column("killed_at", UTCDateTime, nullable=False),
     sa.PrimaryKeyConstraint("model", "version"),
 )
+
+
+# -- model cards (issue 6): the human sections and review status of a version's card ---------------
+
+model_cards = sa.Table(
+    "model_cards",
+    metadata,
+    sa.Column("version_id", sa.ForeignKey("model_versions.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("status", text(16), nullable=False),
+    sa.Column("sections", _json(), nullable=False),
+    sa.Column("edited_by", text(), nullable=False),
+    sa.Column("edited_at", UTCDateTime, nullable=False),
+    sa.Column("reviewed_by", text(), nullable=True),
+    sa.Column("reviewed_at", UTCDateTime, nullable=True),
+)

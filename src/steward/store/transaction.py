@@ -12,6 +12,7 @@ from steward.ports import (
     AlertRepository,
     ApprovalRepository,
     AuditLog,
+    CardRepository,
     DeploymentRepository,
     ExplanationRepository,
     IdentityRepository,
@@ -24,6 +25,7 @@ from steward.ports import (
 from steward.store.alerts import SqlAlertRepository
 from steward.store.approvals import SqlApprovalRepository
 from steward.store.audit import SqlAuditLog
+from steward.store.cards import SqlCardRepository
 from steward.store.deployments import SqlDeploymentRepository
 from steward.store.engine import WRITE_OPTION, create_engine, normalise_url
 from steward.store.explanations import SqlExplanationRepository
@@ -56,6 +58,7 @@ class SqlTransaction:
     alerts: AlertRepository
     validation: ValidationRepository
     explanations: ExplanationRepository
+    cards: CardRepository
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
@@ -70,6 +73,7 @@ class SqlTransaction:
         self.alerts = SqlAlertRepository(connection)
         self.explanations = SqlExplanationRepository(connection)
         self.validation = SqlValidationRepository(connection)
+        self.cards = SqlCardRepository(connection)
 
 
 class SqlStore:
