@@ -79,6 +79,8 @@ def test_monitor_from_reference_to_report(
         (["monitor", "report", "churn-api", "--json"], 3),
         (["monitor", "report", "churn-api", "--output", "/no/such/folder/r.html"], 2),
         (["monitor", "configure", "churn-api", "--window", "week"], 2),
+        (["monitor", "configure", "churn-api", "--multivariate-sample", "5"], 2),
+        (["monitor", "configure", "churn-api", "--multivariate-sample", "many"], 2),
         (["monitor", "figures", "churn-api", "--since", "yesterday"], 2),
         (["monitor", "alerts", "set", "r", "drift.share", "==", "1"], 2),
         (["monitor", "alerts", "set", "r", "drift.share", ">", "1", "--cooldown", "soon"], 2),

@@ -102,11 +102,20 @@ def configure(
     categorical_method: Annotated[
         str | None, typer.Option("--categorical-method", metavar="METHOD", help="jensenshannon, psi, chi2.")
     ] = None,
+    multivariate_sample: Annotated[
+        int | None,
+        typer.Option(
+            "--multivariate-sample", metavar="ROWS", help="Rows per window kept for multivariate drift."
+        ),
+    ] = None,
 ) -> None:
-    """Set DEPLOYMENT's window length and drift methods (before its first run)."""
-    drift = {
-        k: v for k, v in (("numeric_method", numeric_method), ("categorical_method", categorical_method)) if v
-    }
+    """Set DEPLOYMENT's window length and drift settings (before its first run)."""
+    chosen = (
+        ("numeric_method", numeric_method),
+        ("categorical_method", categorical_method),
+        ("multivariate_sample", multivariate_sample),
+    )
+    drift = {k: v for k, v in chosen if v is not None}
     with open_client(ctx) as client:
         client.configure_monitoring(deployment, window=window, drift=drift)
     note(f"Monitoring {deployment} in {window} windows.")

@@ -8,6 +8,7 @@ labels to calibrate performance estimates.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,9 +17,10 @@ import pandas as pd
 
 from steward.core.errors import InvalidInputError, NotFoundError
 from steward.core.lineage import describe_dataset
+from steward.core.monitoring.multivariate import ReconstructionDrift
 from steward.core.monitoring.profile import PREDICTION, PROBA, Profile, build_reference
 from steward.core.registry import ModelRef, ModelVersion
-from steward.core.windows import TASKS
+from steward.core.windows import TASKS, ReferenceInfo
 from steward.ports import ArtifactStore, Transaction
 from steward.services.packaging import load_version
 
@@ -33,6 +35,38 @@ class BuiltReference:
     calibration: dict[str, Any] | None
     fingerprint: str
     rows: int
+    #: The fitted multivariate drift detector (``ReconstructionDrift.to_dict()``); None with fewer
+    #: than two numeric features or 20 rows.
+    multivariate: dict[str, Any] | None = None
+
+    def profile_json(self) -> dict[str, Any]:
+        """The profile as stored: its dict, and the detector under ``multivariate`` when fitted."""
+        stored = self.profile.to_dict()
+        if self.multivariate is not None:
+            stored["multivariate"] = self.multivariate
+        return stored
+
+
+class Loaded:
+    """A stored reference ready to compare windows with."""
+
+    def __init__(
+        self, info: ReferenceInfo, stored: dict[str, Any], calibration: dict[str, Any] | None
+    ) -> None:
+        self.info, self.calibration = info, calibration
+        self.profile = Profile.from_dict(stored)
+        self.multivariate = (
+            ReconstructionDrift.from_dict(stored["multivariate"]) if stored.get("multivariate") else None
+        )
+
+
+def load(tx: Transaction, version: str) -> Loaded | None:
+    """The reference of *version* (``model/3``), or None when it has none."""
+    try:
+        parsed = ModelRef.parse(version)
+        return Loaded(*tx.monitoring.get_reference(parsed.model, parsed.version or 0))
+    except (NotFoundError, InvalidInputError):
+        return None
 
 
 def build(
@@ -67,7 +101,13 @@ def build(
         keep = np.random.default_rng(0).permutation(len(frame))[:CALIBRATION_ROWS]
         calibration = {"scores": proba[keep].tolist(), "labels": pd.Series(truth[keep]).tolist()}
     fingerprint = describe_dataset(frame, "reference", "reference").fingerprint
-    return BuiltReference(build_reference(outputs), task, calibration, fingerprint, len(frame))
+    try:
+        with warnings.catch_warnings():  # an all-missing column is centred at 0, not an error
+            warnings.simplefilter("ignore", RuntimeWarning)
+            multivariate: dict[str, Any] | None = ReconstructionDrift().fit(frame).to_dict()
+    except (InvalidInputError, np.linalg.LinAlgError):  # fewer than two numeric features or 20 rows
+        multivariate = None
+    return BuiltReference(build_reference(outputs), task, calibration, fingerprint, len(frame), multivariate)
 
 
 def resolve_version(tx: Transaction, ref: str) -> ModelVersion:
