@@ -2,7 +2,8 @@
 
 Names: ``requests``, ``rows``, ``error_rate``, ``latency.p50``, ``latency.p99``;
 ``drift.<feature>`` (the drift score, details say method, threshold, p-values),
-``drift.share`` and ``drift.dataset`` (1 when the dataset drifted); ``drift.multivariate`` (the PCA
+``drift.share``, ``drift.weighted`` (the importance-weighted share, when the reference has feature
+importances) and ``drift.dataset`` (1 when the dataset drifted); ``drift.multivariate`` (the PCA
 reconstruction error of a sample of the window's rows) and ``drift.multivariate.drifted`` (1 past the
 threshold learned from the reference);
 ``quality.missing.<feature>`` (missing rate) and ``quality.<check>[.<feature>]``
@@ -54,8 +55,11 @@ def profile_figures(
     reference: Profile,
     current: Profile,
     config: DriftConfig,
+    importance: Mapping[str, float] | None = None,
+    importance_source: str | None = None,
 ) -> list[Figure]:
-    """Drift and quality figures of a window's merged profile against the reference."""
+    """Drift and quality figures of a window's merged profile against the reference; with feature
+    *importance*, ``drift.weighted`` too (and ``drift.dataset`` decides on it)."""
     out: list[Figure] = []
 
     def make(name: str, value: float | None, details: Mapping[str, Any]) -> None:
@@ -64,7 +68,7 @@ def profile_figures(
     if current.rows == 0:
         make("quality.empty_window", 1.0, {"severity": "error", "message": "The window has no rows."})
         return out
-    report = compare(reference, current, config)
+    report = compare(reference, current, config, importance=importance)
     for item in report.features:
         make(
             f"drift.{item.feature}",
@@ -81,7 +85,15 @@ def profile_figures(
             },
         )
     make("drift.share", report.drifted_share, {"drifted_share_threshold": config.drifted_share})
-    make("drift.dataset", 1.0 if report.dataset_drift else 0.0, {})
+    if report.weighted_score is not None:
+        make(
+            "drift.weighted",
+            report.weighted_score,
+            {"source": importance_source, "drifted_share_threshold": config.drifted_share},
+        )
+    make(
+        "drift.dataset", 1.0 if report.dataset_drift else 0.0, {"weighted": report.weighted_score is not None}
+    )
     for name, feature in current.features.items():
         seen = feature.count + feature.missing
         make(

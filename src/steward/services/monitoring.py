@@ -89,41 +89,27 @@ class MonitoringService:
     # -- references -----------------------------------------------------------
 
     def set_reference(
-        self, ref: str, data: Any, *, actor: str, labels: Any = None, task: str | None = None
+        self,
+        ref: str,
+        data: Any,
+        *,
+        actor: str,
+        labels: Any = None,
+        task: str | None = None,
+        importance: Mapping[str, float] | None = None,
     ) -> ReferenceInfo:
         """Profile *data* (and the version's predictions on it) as the reference of version *ref*.
 
         *labels* (a column name of *data*, or one value per row) lets monitoring estimate
-        performance before labels arrive (binary classifiers with probabilities)."""
+        performance before labels arrive (binary classifiers with probabilities). *importance*
+        (feature -> weight) weights ``drift.weighted``; without it the version's newest stored
+        permutation importance does, if any."""
         with self.store.read() as tx:
             version = resolve_version(tx, ref)
         self._require(actor, version.model)
         built = references.build(self.artifacts, version, data, labels, task)
         with self.store.write() as tx:
-            info, previous = tx.monitoring.put_reference(
-                version.model,
-                version.version,
-                task=built.task,
-                features=list(built.profile.features),
-                profile=built.profile_json(),
-                calibration=built.calibration,
-                fingerprint=built.fingerprint,
-                rows=built.rows,
-                actor=actor,
-                at=self.clock(),
-            )
-            tx.audit.append(
-                AuditEvent(
-                    action="monitoring.reference.set",
-                    target_type="version",
-                    target=version.ref,
-                    actor=actor,
-                    at=info.created_at,
-                    before=previous.to_dict() if previous else None,
-                    after=info.to_dict(),
-                )
-            )
-        return info
+            return references.save(tx, version, built, importance, actor=actor, at=self.clock())
 
     def get_reference(self, ref: str) -> ReferenceInfo:
         with self.store.read() as tx:
@@ -275,8 +261,9 @@ class MonitoringService:
                 figures += traffic_figures(deployment, version, start, end, traffic)
                 if reference is not None and profile is not None:
                     figures += profile_figures(
-                        deployment, version, start, end, reference.profile, profile, config
-                    )
+                        deployment, version, start, end, reference.profile, profile, config,
+                        reference.importance, reference.importance_source,
+                    )  # fmt: skip
                     figures += estimated_figures(
                         deployment, version, start, end, profile, reference.calibration
                     )
