@@ -9,6 +9,7 @@ import pytest
 from steward.core.deployment import DeploymentSpec, Route
 from steward.core.errors import InvalidInputError
 from steward.core.monitoring.reservoir import RowSample
+from steward.services.monitoring_report import build_report
 from tests.payloads import write_payloads
 
 from .conftest import Monitored
@@ -49,6 +50,8 @@ def test_a_broken_correlation_is_flagged_by_the_multivariate_figure_alone(monito
     assert {"drift.a", "drift.b", "drift.c"} <= {f.name for f in features}
     assert not any(f.details["drifted"] for f in features)
     assert next(f.value for f in per_feature if f.name == "drift.dataset") == 0.0
+    series = build_report(m.app.monitoring, "churn-api", window="all")["series"]["drift.multivariate"]
+    assert [value for _, value in series["churn/1"]] == [score[H1].value, score[H2].value]
 
 
 def test_the_window_sample_is_bounded_and_the_same_however_many_runs_read_it(monitored: Monitored) -> None:
