@@ -70,6 +70,12 @@ def test_bad_input_gets_a_clear_4xx_and_nothing_is_written(http: httpx.Client, d
     )
     assert_error(http.put(base, json={"window": "week"}), 422, "invalid_input", "window")
     assert_error(http.put(base, json={"drift": {"numeric_method": "vibes"}}), 422, "invalid_input", "vibes")
+    assert_error(
+        http.put(base, json={"drift": {"multivariate_sample": 1}}),
+        422,
+        "invalid_input",
+        "multivariate_sample",
+    )
     ref = {"ref": f"{deployed}/9"}
     frame = parquet(pd.DataFrame({"a": [1.0, 2.0]}))
     assert_error(
@@ -83,6 +89,18 @@ def test_bad_input_gets_a_clear_4xx_and_nothing_is_written(http: httpx.Client, d
         "not_found",
         "set-reference",
     )
+    for importance in ("{not json", "[1, 2]"):
+        assert_error(
+            http.put(
+                "/api/v1/monitoring/references",
+                params={"ref": f"{deployed}/1", "importance": importance},
+                content=frame,
+                headers=PARQUET,
+            ),
+            422,
+            "invalid_input",
+            "JSON object",
+        )
     assert_error(http.get(f"{base}/report", params={"format": "pdf"}), 422, "invalid_input")
     assert_error(http.get(f"{base}/figures", params={"limit": 0}), 422, "invalid_input")
     rule = {"pattern": "drift.share", "comparison": "==", "threshold": 0.5}

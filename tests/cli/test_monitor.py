@@ -31,8 +31,9 @@ def test_monitor_from_reference_to_report(
     r = deployed
     x, y = training
     result = r.run(
-        "monitor", "set-reference", "churn@champion", str(files["train"]), "--labels", "label", "--json"
-    )
+        "monitor", "set-reference", "churn@champion", str(files["train"]), "--labels", "label", "--json",
+        "--importance", "a=2", "--importance", "b=1",
+    )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["ref"] == "churn/2"
     ids = write_payloads(
@@ -46,6 +47,9 @@ def test_monitor_from_reference_to_report(
     [figure] = json.loads(result.stdout)["items"]
     assert figure["details"]["drifted"] is True
     assert "drift.share" in r.run("monitor", "figures", "churn-api").stdout
+    result = r.run("monitor", "figures", "churn-api", "--name", "drift.weighted", "--json")
+    [weighted] = json.loads(result.stdout)["items"]
+    assert weighted["value"] == pytest.approx(2 / 3) and weighted["details"]["source"] == "given"
 
     labels = r.folder / "labels.csv"
     labels_for(ids, y).to_csv(labels, index=False)
@@ -75,10 +79,15 @@ def test_monitor_from_reference_to_report(
         (["monitor", "labels", "churn-api", "missing.csv"], 2),
         (["monitor", "set-reference", "churn/9", "{train}"], 3),
         (["monitor", "set-reference", "churn/2", "{train}", "--labels", "target"], 2),
+        (["monitor", "set-reference", "churn/1", "{train}", "--importance", "a"], 2),
+        (["monitor", "set-reference", "churn/1", "{train}", "--labels", "label", "--importance", "a=-1"], 2),
+        (["monitor", "set-reference", "churn/1", "{train}", "--labels", "label", "--importance", "zzz=1"], 2),
         (["monitor", "report", "churn-api"], 2),
         (["monitor", "report", "churn-api", "--json"], 3),
         (["monitor", "report", "churn-api", "--output", "/no/such/folder/r.html"], 2),
         (["monitor", "configure", "churn-api", "--window", "week"], 2),
+        (["monitor", "configure", "churn-api", "--multivariate-sample", "5"], 2),
+        (["monitor", "configure", "churn-api", "--multivariate-sample", "many"], 2),
         (["monitor", "figures", "churn-api", "--since", "yesterday"], 2),
         (["monitor", "alerts", "set", "r", "drift.share", "==", "1"], 2),
         (["monitor", "alerts", "set", "r", "drift.share", ">", "1", "--cooldown", "soon"], 2),

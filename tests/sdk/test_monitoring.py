@@ -94,3 +94,23 @@ def test_monitoring_errors_are_the_same_both_ways(
     with pytest.raises(InvalidInputError, match="no rows"):
         client.set_reference(version.ref, x.head(0))
     assert client.audit(target=deployment, action="monitoring.labels").items == []
+
+
+def test_importances_weight_drift_and_bad_ones_fail_the_same_both_ways(
+    setup: tuple[Client, Path], model: LogisticRegression, data: tuple[pd.DataFrame, np.ndarray]
+) -> None:
+    client, payloads = setup
+    x, _ = data
+    name, deployment = f"m{uuid.uuid4().hex[:8]}", f"d{uuid.uuid4().hex[:8]}"
+    version = client.register(model, name, input_example=x.head(5), capture_code=False)
+    client.create_deployment(deployment, version.ref)
+    for bad in ({"a": -1.0}, {"nope": 1.0}):
+        with pytest.raises(InvalidInputError, match="mportances"):
+            client.set_reference(version.ref, x, importance=bad)
+    with pytest.raises(NotFoundError):
+        client.get_reference(version.ref)
+    client.set_reference(version.ref, x, importance={"a": 3.0, "b": 1.0})
+    write_payloads(payloads, deployment, version.ref, x.assign(a=x["a"] + 4), model, T)
+    client.run_monitoring(deployment)
+    [weighted] = client.figures(deployment, "drift.weighted")
+    assert weighted.value == pytest.approx(0.75) and weighted.details["source"] == "given"

@@ -58,6 +58,19 @@ class FileProgress:
             self.bar.stop()
 
 
+def _weights(items: list[str]) -> dict[str, float]:
+    weights: dict[str, float] = {}
+    for item in items:
+        feature, _, weight = item.rpartition("=")
+        try:
+            weights[feature] = float(weight)
+        except ValueError:
+            feature = ""
+        if not feature:
+            raise InvalidInputError(f"--importance takes FEATURE=WEIGHT (e.g. tenure=0.4), not {item!r}.")
+    return weights
+
+
 @app.command("set-reference")
 def set_reference(
     ctx: typer.Context,
@@ -71,12 +84,21 @@ def set_reference(
         str | None,
         typer.Option("--task", metavar="TASK", help="classification or regression (default: inferred)."),
     ] = None,
+    importance: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--importance",
+            metavar="FEATURE=WEIGHT",
+            help="A feature's weight for drift.weighted (repeat; default: stored permutation importance).",
+        ),
+    ] = None,
     json: JsonOption = False,
 ) -> None:
     """Profile DATA, with the version's own predictions on it, as what its traffic is compared with."""
+    weights = _weights(importance) if importance else None
     frame = read_table(data, "DATA")
     with open_client(ctx) as client:
-        info = client.set_reference(ref, frame, labels=labels, task=task)
+        info = client.set_reference(ref, frame, labels=labels, task=task, importance=weights)
     if json:
         print_json(info.to_dict())
         return
@@ -102,11 +124,20 @@ def configure(
     categorical_method: Annotated[
         str | None, typer.Option("--categorical-method", metavar="METHOD", help="jensenshannon, psi, chi2.")
     ] = None,
+    multivariate_sample: Annotated[
+        int | None,
+        typer.Option(
+            "--multivariate-sample", metavar="ROWS", help="Rows per window kept for multivariate drift."
+        ),
+    ] = None,
 ) -> None:
-    """Set DEPLOYMENT's window length and drift methods (before its first run)."""
-    drift = {
-        k: v for k, v in (("numeric_method", numeric_method), ("categorical_method", categorical_method)) if v
-    }
+    """Set DEPLOYMENT's window length and drift settings (before its first run)."""
+    chosen = (
+        ("numeric_method", numeric_method),
+        ("categorical_method", categorical_method),
+        ("multivariate_sample", multivariate_sample),
+    )
+    drift = {k: v for k, v in chosen if v is not None}
     with open_client(ctx) as client:
         client.configure_monitoring(deployment, window=window, drift=drift)
     note(f"Monitoring {deployment} in {window} windows.")

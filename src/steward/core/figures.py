@@ -2,7 +2,10 @@
 
 Names: ``requests``, ``rows``, ``error_rate``, ``latency.p50``, ``latency.p99``;
 ``drift.<feature>`` (the drift score, details say method, threshold, p-values),
-``drift.share`` and ``drift.dataset`` (1 when the dataset drifted);
+``drift.share``, ``drift.weighted`` (the importance-weighted share, when the reference has feature
+importances) and ``drift.dataset`` (1 when the dataset drifted); ``drift.multivariate`` (the PCA
+reconstruction error of a sample of the window's rows) and ``drift.multivariate.drifted`` (1 past the
+threshold learned from the reference);
 ``quality.missing.<feature>`` (missing rate) and ``quality.<check>[.<feature>]``
 for each quality issue; ``estimated.<metric>`` (confidence-based estimate for
 binary classifiers, details state its assumptions); from labels
@@ -18,8 +21,10 @@ from typing import Any
 import numpy as np
 
 from steward.core.monitoring.drift import DriftConfig, compare
+from steward.core.monitoring.multivariate import ReconstructionDrift
 from steward.core.monitoring.profile import PROBA, Profile
 from steward.core.monitoring.quality import check_quality
+from steward.core.monitoring.reservoir import RowSample
 from steward.core.windows import Figure, LatencyHistogram, finite
 
 
@@ -50,8 +55,11 @@ def profile_figures(
     reference: Profile,
     current: Profile,
     config: DriftConfig,
+    importance: Mapping[str, float] | None = None,
+    importance_source: str | None = None,
 ) -> list[Figure]:
-    """Drift and quality figures of a window's merged profile against the reference."""
+    """Drift and quality figures of a window's merged profile against the reference; with feature
+    *importance*, ``drift.weighted`` too (and ``drift.dataset`` decides on it)."""
     out: list[Figure] = []
 
     def make(name: str, value: float | None, details: Mapping[str, Any]) -> None:
@@ -60,7 +68,7 @@ def profile_figures(
     if current.rows == 0:
         make("quality.empty_window", 1.0, {"severity": "error", "message": "The window has no rows."})
         return out
-    report = compare(reference, current, config)
+    report = compare(reference, current, config, importance=importance)
     for item in report.features:
         make(
             f"drift.{item.feature}",
@@ -77,7 +85,15 @@ def profile_figures(
             },
         )
     make("drift.share", report.drifted_share, {"drifted_share_threshold": config.drifted_share})
-    make("drift.dataset", 1.0 if report.dataset_drift else 0.0, {})
+    if report.weighted_score is not None:
+        make(
+            "drift.weighted",
+            report.weighted_score,
+            {"source": importance_source, "drifted_share_threshold": config.drifted_share},
+        )
+    make(
+        "drift.dataset", 1.0 if report.dataset_drift else 0.0, {"weighted": report.weighted_score is not None}
+    )
     for name, feature in current.features.items():
         seen = feature.count + feature.missing
         make(
@@ -88,6 +104,38 @@ def profile_figures(
         value = issue.value if issue.value is not None else 1.0
         make(name, value, {"severity": issue.severity, "message": issue.message})
     return out
+
+
+def multivariate_figures(
+    deployment: str,
+    version: str,
+    start: datetime,
+    end: datetime,
+    detector: ReconstructionDrift,
+    sample: RowSample,
+) -> list[Figure]:
+    """The reconstruction error of the window's row sample against the reference's, and its flag."""
+    if not len(sample.keys):
+        return []
+    score = detector.score(sample.frame())
+    drifted = score > detector.threshold_
+    details = {
+        "method": "pca_reconstruction",
+        "threshold": detector.threshold_,
+        "reference_error": detector.reference_error_,
+        "drifted": bool(drifted),
+        "components": int(detector.components_.shape[0]),
+        "features": list(detector.features_),
+        "sampled_rows": len(sample.keys),
+        "rows": sample.seen,
+    }
+    return [
+        Figure(deployment, version, start, end, "drift.multivariate", finite(score), _safe(details)),
+        Figure(
+            deployment, version, start, end, "drift.multivariate.drifted", 1.0 if drifted else 0.0,
+            {"threshold": detector.threshold_},
+        ),
+    ]  # fmt: skip
 
 
 def estimated_figures(

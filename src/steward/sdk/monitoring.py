@@ -22,7 +22,14 @@ if TYPE_CHECKING:  # the services (and the statistics behind them) load only whe
 
 class Monitoring(Protocol):
     def set_reference(
-        self, ref: str, data: Any, *, actor: str, labels: Any = None, task: str | None = None
+        self,
+        ref: str,
+        data: Any,
+        *,
+        actor: str,
+        labels: Any = None,
+        task: str | None = None,
+        importance: Mapping[str, float] | None = None,
     ) -> ReferenceInfo: ...
     def get_reference(self, ref: str) -> ReferenceInfo: ...
     def configure(
@@ -86,13 +93,24 @@ class MonitoringMethods:
     _monitoring: Monitoring
 
     def set_reference(
-        self, ref: str, data: Any, *, labels: Any = None, task: str | None = None
+        self,
+        ref: str,
+        data: Any,
+        *,
+        labels: Any = None,
+        task: str | None = None,
+        importance: Mapping[str, float] | None = None,
     ) -> ReferenceInfo:
         """Profile *data* (and the version's own predictions on it) as what *ref*'s traffic is compared with.
 
+        *importance* (feature -> weight) weights ``drift.weighted``; without it the version's newest
+        stored permutation importance does, if any.
+
         >>> client.set_reference("churn/3", X_valid, labels=y_valid)
         """
-        return self._monitoring.set_reference(ref, data, actor=self.actor, labels=labels, task=task)
+        return self._monitoring.set_reference(
+            ref, data, actor=self.actor, labels=labels, task=task, importance=importance
+        )
 
     def get_reference(self, ref: str) -> ReferenceInfo:
         return self._monitoring.get_reference(ref)

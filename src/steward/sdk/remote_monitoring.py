@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -51,7 +52,14 @@ class RemoteMonitoring:
         return f"{API}/deployments/{quote(check_deployment_name(deployment), safe='')}/monitoring{suffix}"
 
     def set_reference(
-        self, ref: str, data: Any, *, actor: str, labels: Any = None, task: str | None = None
+        self,
+        ref: str,
+        data: Any,
+        *,
+        actor: str,
+        labels: Any = None,
+        task: str | None = None,
+        importance: Mapping[str, float] | None = None,
     ) -> ReferenceInfo:
         params: dict[str, Any] = {"ref": ref}
         if labels is not None:
@@ -63,6 +71,8 @@ class RemoteMonitoring:
             params["labels"] = labels
         if task is not None:
             params["task"] = task
+        if importance is not None:
+            params["importance"] = json.dumps(dict(importance))
         body = parquet_bytes(data, "The reference data")
         found = self.http.json(
             "PUT", f"{API}/monitoring/references", params=params, content=body, headers=PARQUET

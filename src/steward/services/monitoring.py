@@ -23,16 +23,19 @@ import pandas as pd
 import pyarrow as pa
 
 from steward.core.audit import AuditEvent
-from steward.core.errors import InvalidInputError, NotFoundError
-from steward.core.figures import estimated_figures, profile_figures, traffic_figures
+from steward.core.errors import InvalidInputError
+from steward.core.figures import (
+    estimated_figures,
+    multivariate_figures,
+    profile_figures,
+    traffic_figures,
+)
 from steward.core.monitoring.drift import DriftConfig
 from steward.core.monitoring.profile import (
     Profile,
     empty_like,
-    profile_like,
 )
 from steward.core.permissions import Permission
-from steward.core.registry import ModelRef
 from steward.core.windows import (
     Figure,
     LabelSummary,
@@ -47,17 +50,19 @@ from steward.services.access import AccessControl
 from steward.services.alerting import AlertService
 from steward.services.payloads import PayloadLogReader
 from steward.services.performance import performance_figures
-from steward.services.references import as_frame, resolve_version
+from steward.services.references import Loaded, as_frame, resolve_version
+from steward.services.references import load as load_reference
 from steward.services.registry import Clock, utcnow
-from steward.services.window_state import add_traffic, merge_states, merge_stored, merge_traffic, new_window
+from steward.services.window_state import (
+    merge_sample,
+    merge_states,
+    merge_stored,
+    merge_traffic,
+    read_states,
+)
 
 #: ``progress(done, total, file)`` after each payload-log file.
 Progress = Callable[[int, int, str], None]
-
-
-class _Reference:
-    def __init__(self, info: ReferenceInfo, profile: Profile, calibration: dict[str, Any] | None) -> None:
-        self.info, self.profile, self.calibration = info, profile, calibration
 
 
 class MonitoringService:
@@ -84,41 +89,27 @@ class MonitoringService:
     # -- references -----------------------------------------------------------
 
     def set_reference(
-        self, ref: str, data: Any, *, actor: str, labels: Any = None, task: str | None = None
+        self,
+        ref: str,
+        data: Any,
+        *,
+        actor: str,
+        labels: Any = None,
+        task: str | None = None,
+        importance: Mapping[str, float] | None = None,
     ) -> ReferenceInfo:
         """Profile *data* (and the version's predictions on it) as the reference of version *ref*.
 
         *labels* (a column name of *data*, or one value per row) lets monitoring estimate
-        performance before labels arrive (binary classifiers with probabilities)."""
+        performance before labels arrive (binary classifiers with probabilities). *importance*
+        (feature -> weight) weights ``drift.weighted``; without it the version's newest stored
+        permutation importance does, if any."""
         with self.store.read() as tx:
             version = resolve_version(tx, ref)
         self._require(actor, version.model)
         built = references.build(self.artifacts, version, data, labels, task)
         with self.store.write() as tx:
-            info, previous = tx.monitoring.put_reference(
-                version.model,
-                version.version,
-                task=built.task,
-                features=list(built.profile.features),
-                profile=built.profile.to_dict(),
-                calibration=built.calibration,
-                fingerprint=built.fingerprint,
-                rows=built.rows,
-                actor=actor,
-                at=self.clock(),
-            )
-            tx.audit.append(
-                AuditEvent(
-                    action="monitoring.reference.set",
-                    target_type="version",
-                    target=version.ref,
-                    actor=actor,
-                    at=info.created_at,
-                    before=previous.to_dict() if previous else None,
-                    after=info.to_dict(),
-                )
-            )
-        return info
+            return references.save(tx, version, built, importance, actor=actor, at=self.clock())
 
     def get_reference(self, ref: str) -> ReferenceInfo:
         with self.store.read() as tx:
@@ -172,7 +163,7 @@ class MonitoringService:
         by_window: dict[tuple[datetime, datetime], list[str]] = defaultdict(list)
         for name in new:
             by_window[window_of(self.log.partition_path(deployment, name), monitor["window"])].append(name)
-        references: dict[str, _Reference | None] = {}
+        references: dict[str, Loaded | None] = {}
         skipped: dict[str, int] = defaultdict(int)
         rows_total = figures_total = finished = 0
         touched: list[str] = []
@@ -182,7 +173,11 @@ class MonitoringService:
             consumed: list[tuple[str, int]] = []
             for name in names:
                 try:
-                    states, file_rows, file_skipped = self._read_file(deployment, name, references)
+                    states, file_rows, file_skipped = read_states(
+                        self.log.chunks(deployment, name),
+                        lambda version: self._reference(version, references),
+                        config.multivariate_sample,
+                    )
                 except (pa.ArrowException, OSError) as exc:  # a damaged file: left for a later run
                     notes.append(f"Cannot read {name} ({exc}); it stays unprocessed for the next run.")
                     continue
@@ -222,44 +217,15 @@ class MonitoringService:
             tuple(notes),
         )
 
-    def _read_file(
-        self, deployment: str, name: str, references: dict[str, _Reference | None]
-    ) -> tuple[dict[str, dict[str, Any]], int, dict[str, int]]:
-        """One file's per-version states, its row count, and rows of versions without a reference."""
-        states: dict[str, dict[str, Any]] = {}
-        skipped: dict[str, int] = defaultdict(int)
-        rows_read = 0
-        for chunk in self.log.chunks(deployment, name):
-            rows_read += len(chunk.rows)
-            for version, requests in chunk.requests.groupby("version", sort=False):
-                add_traffic(states.setdefault(str(version), new_window()), requests)
-            for version, rows in chunk.rows.groupby("version", sort=False):
-                reference = self._reference(str(version), references)
-                if reference is None:
-                    skipped[str(version)] += len(rows)
-                    continue
-                state = states[str(version)]
-                part = profile_like(reference.profile, rows.drop(columns=["request_id", "row", "version"]))
-                state["profile"] = part if state["profile"] is None else state["profile"].merge(part)
-        return states, rows_read, skipped
-
     def monitored(self) -> list[str]:
         """The deployments with a monitor (configured, run or labelled once), by name."""
         with self.store.read() as tx:
             return tx.monitoring.monitored()
 
-    def _reference(self, version: str, cache: dict[str, _Reference | None]) -> _Reference | None:
+    def _reference(self, version: str, cache: dict[str, Loaded | None]) -> Loaded | None:
         if version not in cache:
-            cache[version] = None
-            try:
-                parsed = ModelRef.parse(version)
-                with self.store.read() as tx:
-                    info, profile, calibration = tx.monitoring.get_reference(
-                        parsed.model, parsed.version or 0
-                    )
-                cache[version] = _Reference(info, Profile.from_dict(profile), calibration)
-            except (NotFoundError, InvalidInputError):
-                pass
+            with self.store.read() as tx:
+                cache[version] = load_reference(tx, version)
         return cache[version]
 
     def _commit_window(
@@ -268,7 +234,7 @@ class MonitoringService:
         start: datetime,
         end: datetime,
         windows: dict[str, dict[str, Any]],
-        references: dict[str, _Reference | None],
+        references: dict[str, Loaded | None],
         consumed: list[tuple[str, int]],
         config: DriftConfig,
     ) -> int:
@@ -285,18 +251,26 @@ class MonitoringService:
                 if profile is None and reference is not None:
                     profile = empty_like(reference.profile)
                 rows = profile.rows if profile is not None else 0
+                sample = merge_sample(state.get("sample"), stored["profile"] if stored else None)
+                stored_profile = profile.to_dict() if profile is not None else {}
+                if sample is not None and stored_profile:
+                    stored_profile["sample"] = sample.to_dict()
                 tx.monitoring.put_window(
-                    deployment, start, end, version, rows=rows,
-                    profile=profile.to_dict() if profile is not None else {}, traffic=traffic, at=at,
+                    deployment, start, end, version, rows=rows, profile=stored_profile, traffic=traffic, at=at
                 )  # fmt: skip
                 figures += traffic_figures(deployment, version, start, end, traffic)
                 if reference is not None and profile is not None:
                     figures += profile_figures(
-                        deployment, version, start, end, reference.profile, profile, config
-                    )
+                        deployment, version, start, end, reference.profile, profile, config,
+                        reference.importance, reference.importance_source,
+                    )  # fmt: skip
                     figures += estimated_figures(
                         deployment, version, start, end, profile, reference.calibration
                     )
+                    if reference.multivariate is not None and sample is not None:
+                        figures += multivariate_figures(
+                            deployment, version, start, end, reference.multivariate, sample
+                        )
             tx.monitoring.replace_figures(deployment, [(start, v) for v in windows], figures)
             tx.monitoring.add_files(deployment, consumed, at)
             return len(figures)
@@ -399,7 +373,7 @@ class MonitoringService:
         """The stored windows and the references of their versions (for reports)."""
         with self.store.read() as tx:
             found = tx.monitoring.windows(deployment, since=since, until=until)
-        cache: dict[str, _Reference | None] = {}
+        cache: dict[str, Loaded | None] = {}
         references = {}
         for window in found:
             reference = self._reference(window["version"], cache)

@@ -22,7 +22,16 @@ from steward.services.monitoring import MonitoringService
 
 #: Histograms drawn at most (the drift and quality tables list every feature).
 MAX_CHARTS = 40
-SERIES = ("drift.share", "performance.*", "estimated.*", "error_rate", "latency.p99", "requests")
+SERIES = (
+    "drift.share",
+    "drift.weighted",
+    "drift.multivariate",
+    "performance.*",
+    "estimated.*",
+    "error_rate",
+    "latency.p99",
+    "requests",
+)
 
 
 def build_report(service: MonitoringService, deployment: str, window: str = "latest") -> dict[str, Any]:

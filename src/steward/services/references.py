@@ -8,17 +8,23 @@ labels to calibrate performance estimates.
 
 from __future__ import annotations
 
+import math
+import warnings
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from steward.core.audit import AuditEvent
 from steward.core.errors import InvalidInputError, NotFoundError
 from steward.core.lineage import describe_dataset
+from steward.core.monitoring.multivariate import ReconstructionDrift
 from steward.core.monitoring.profile import PREDICTION, PROBA, Profile, build_reference
 from steward.core.registry import ModelRef, ModelVersion
-from steward.core.windows import TASKS
+from steward.core.windows import TASKS, ReferenceInfo
 from steward.ports import ArtifactStore, Transaction
 from steward.services.packaging import load_version
 
@@ -33,6 +39,46 @@ class BuiltReference:
     calibration: dict[str, Any] | None
     fingerprint: str
     rows: int
+    #: The fitted multivariate drift detector (``ReconstructionDrift.to_dict()``); None with fewer
+    #: than two numeric features or 20 rows.
+    multivariate: dict[str, Any] | None = None
+
+    def profile_json(self, importance: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The profile as stored: its dict, the detector under ``multivariate`` when fitted, and the
+        feature importances (``{"values": {feature: weight}, "source": ...}``) under ``importance``."""
+        stored = self.profile.to_dict()
+        if self.multivariate is not None:
+            stored["multivariate"] = self.multivariate
+        if importance is not None:
+            stored["importance"] = importance
+        return stored
+
+
+class Loaded:
+    """A stored reference ready to compare windows with."""
+
+    def __init__(
+        self, info: ReferenceInfo, stored: dict[str, Any], calibration: dict[str, Any] | None
+    ) -> None:
+        self.info, self.calibration = info, calibration
+        self.profile = Profile.from_dict(stored)
+        self.multivariate = (
+            ReconstructionDrift.from_dict(stored["multivariate"]) if stored.get("multivariate") else None
+        )
+        found = stored.get("importance") or {}
+        self.importance: dict[str, float] | None = (
+            {str(k): float(v) for k, v in found["values"].items()} if found else None
+        )
+        self.importance_source: str | None = found.get("source")
+
+
+def load(tx: Transaction, version: str) -> Loaded | None:
+    """The reference of *version* (``model/3``), or None when it has none."""
+    try:
+        parsed = ModelRef.parse(version)
+        return Loaded(*tx.monitoring.get_reference(parsed.model, parsed.version or 0))
+    except (NotFoundError, InvalidInputError):
+        return None
 
 
 def build(
@@ -67,7 +113,76 @@ def build(
         keep = np.random.default_rng(0).permutation(len(frame))[:CALIBRATION_ROWS]
         calibration = {"scores": proba[keep].tolist(), "labels": pd.Series(truth[keep]).tolist()}
     fingerprint = describe_dataset(frame, "reference", "reference").fingerprint
-    return BuiltReference(build_reference(outputs), task, calibration, fingerprint, len(frame))
+    try:
+        with warnings.catch_warnings():  # an all-missing column is centred at 0, not an error
+            warnings.simplefilter("ignore", RuntimeWarning)
+            multivariate: dict[str, Any] | None = ReconstructionDrift().fit(frame).to_dict()
+    except (InvalidInputError, np.linalg.LinAlgError):  # fewer than two numeric features or 20 rows
+        multivariate = None
+    return BuiltReference(build_reference(outputs), task, calibration, fingerprint, len(frame), multivariate)
+
+
+def save(
+    tx: Transaction,
+    version: ModelVersion,
+    built: BuiltReference,
+    importance: Mapping[str, float] | None,
+    *,
+    actor: str,
+    at: datetime,
+) -> ReferenceInfo:
+    """Store *built* as *version*'s reference (replacing any), with its audit event, in *tx*."""
+    weights = importance_of(tx, version, importance, built.profile.features)
+    info, previous = tx.monitoring.put_reference(
+        version.model, version.version, task=built.task, features=list(built.profile.features),
+        profile=built.profile_json(weights), calibration=built.calibration, fingerprint=built.fingerprint,
+        rows=built.rows, actor=actor, at=at,
+    )  # fmt: skip
+    tx.audit.append(
+        AuditEvent(
+            action="monitoring.reference.set",
+            target_type="version",
+            target=version.ref,
+            actor=actor,
+            at=info.created_at,
+            before=previous.to_dict() if previous else None,
+            after=info.to_dict(),
+        )
+    )
+    return info
+
+
+def importance_of(
+    tx: Transaction, version: ModelVersion, given: Mapping[str, float] | None, features: Iterable[str]
+) -> dict[str, Any] | None:
+    """The weights for ``drift.weighted``: *given*, else the newest stored permutation importance of
+    *version* (negative importances count as 0), else None."""
+    names = set(features)
+    if given is not None:
+        values = {str(k): v for k, v in given.items()}
+        bad = [k for k, v in values.items() if isinstance(v, bool) or not isinstance(v, int | float)
+               or not math.isfinite(v) or v < 0]  # fmt: skip
+        if bad or not values:
+            raise InvalidInputError(
+                "Feature importances are finite, non-negative numbers, one per feature; fix "
+                f"{', '.join(sorted(bad)) or 'the empty mapping'}."
+            )
+        unknown = sorted(set(values) - names)
+        if unknown:
+            raise InvalidInputError(f"Importances name features the reference lacks: {', '.join(unknown)}.")
+        return {"values": {k: float(v) for k, v in values.items()}, "source": "given"}
+    for explanation in tx.explanations.list(version.model, version.version, "global"):
+        result = explanation.result
+        if result.get("method") != "permutation":
+            continue
+        weights = {
+            str(f): max(float(w), 0.0)
+            for f, w in zip(result["features"], result["importance"], strict=True)
+            if str(f) in names and w is not None and math.isfinite(float(w))
+        }
+        if weights:
+            return {"values": weights, "source": f"explanation {explanation.id}"}
+    return None
 
 
 def resolve_version(tx: Transaction, ref: str) -> ModelVersion:

@@ -1,19 +1,25 @@
 """A window's running state during a run: its merged profile and traffic counts.
 
 Traffic (requests, errors, rows, a latency histogram) is kept per window and
-version beside the profile, and merged with what an earlier run stored.
+version beside the profile, and merged with what an earlier run stored. So is a
+bounded sample of the rows' numeric features (for multivariate drift), stored
+in the window's profile JSON under ``sample``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import pandas as pd
 
 from steward.core.errors import InvalidInputError
-from steward.core.monitoring.profile import Profile
+from steward.core.monitoring.profile import Profile, profile_like
+from steward.core.monitoring.reservoir import RowSample, row_keys
 from steward.core.windows import LatencyHistogram
+from steward.services.payloads import Chunk
+from steward.services.references import Loaded
 
 
 def merge_stored(profile: Profile | None, stored: Mapping[str, Any]) -> Profile | None:
@@ -26,8 +32,54 @@ def merge_stored(profile: Profile | None, stored: Mapping[str, Any]) -> Profile 
         return profile
 
 
+def read_states(
+    chunks: Iterable[Chunk], reference: Callable[[str], Loaded | None], sample_size: int
+) -> tuple[dict[str, dict[str, Any]], int, dict[str, int]]:
+    """One file's per-version states, its row count, and rows of versions without a reference."""
+    states: dict[str, dict[str, Any]] = {}
+    skipped: dict[str, int] = defaultdict(int)
+    rows_read = 0
+    for chunk in chunks:
+        rows_read += len(chunk.rows)
+        for version, requests in chunk.requests.groupby("version", sort=False):
+            add_traffic(states.setdefault(str(version), new_window()), requests)
+        for version, rows in chunk.rows.groupby("version", sort=False):
+            found = reference(str(version))
+            if found is None:
+                skipped[str(version)] += len(rows)
+                continue
+            state = states[str(version)]
+            part = profile_like(found.profile, rows.drop(columns=["request_id", "row", "version"]))
+            state["profile"] = part if state["profile"] is None else state["profile"].merge(part)
+            if found.multivariate is not None:
+                add_sample(state, found.multivariate.features_, sample_size, rows)
+    return states, rows_read, skipped
+
+
 def new_window() -> dict[str, Any]:
-    return {"profile": None, "requests": 0, "errors": 0, "latency": LatencyHistogram()}
+    return {"profile": None, "sample": None, "requests": 0, "errors": 0, "latency": LatencyHistogram()}
+
+
+def add_sample(state: dict[str, Any], features: tuple[str, ...], size: int, rows: pd.DataFrame) -> None:
+    """Offer *rows* (with ``request_id`` and ``row``) to the window's row sample."""
+    sample = state.get("sample") or RowSample.empty(features, size)
+    state["sample"] = sample.add(row_keys(rows["request_id"], rows["row"]), rows)
+
+
+def merge_sample(sample: RowSample | None, stored: Mapping[str, Any] | None) -> RowSample | None:
+    """The run's sample merged with the one stored with the window; a stored sample of other features
+    or size (the reference or the setting changed since) is replaced by the run's rows alone."""
+    if not stored or not stored.get("sample"):
+        return sample
+    try:
+        earlier = RowSample.from_dict(stored["sample"])
+    except InvalidInputError:
+        return sample
+    if sample is None:
+        return earlier
+    if earlier.features != sample.features or earlier.size != sample.size:
+        return sample
+    return sample.merge(earlier)
 
 
 def add_traffic(state: dict[str, Any], requests: pd.DataFrame) -> None:
@@ -55,6 +107,10 @@ def merge_states(into: dict[str, dict[str, Any]], more: Mapping[str, Mapping[str
         target["requests"] += state["requests"]
         target["errors"] += state["errors"]
         target["latency"] = target["latency"].merge(state["latency"])
+        if state.get("sample") is not None:
+            target["sample"] = (
+                state["sample"] if target["sample"] is None else target["sample"].merge(state["sample"])
+            )
         if state["profile"] is not None:
             profile = state["profile"]
             target["profile"] = profile if target["profile"] is None else target["profile"].merge(profile)

@@ -7,6 +7,7 @@ so column types survive the trip.
 from __future__ import annotations
 
 import io
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -44,9 +45,22 @@ async def set_reference(
     ref: Annotated[str, Query(max_length=300, description="churn/3 or churn@champion")],
     labels: TextQ = None,
     task: TextQ = None,
+    importance: Annotated[
+        str | None, Query(max_length=100_000, description='JSON: {"feature": weight, ...}')
+    ] = None,
 ) -> dict[str, Any]:
+    weights = None
+    if importance is not None:
+        try:
+            weights = json.loads(importance)
+        except ValueError:
+            raise InvalidInputError('importance is a JSON object: {"feature": weight, ...}.') from None
+        if not isinstance(weights, dict):
+            raise InvalidInputError('importance is a JSON object: {"feature": weight, ...}.')
     data = await read_table(request, "the reference data")
-    return monitoring.set_reference(ref, data, actor=actor, labels=labels, task=task).to_dict()
+    return monitoring.set_reference(
+        ref, data, actor=actor, labels=labels, task=task, importance=weights
+    ).to_dict()
 
 
 @router.get("/api/v1/monitoring/references", summary="A version's reference")

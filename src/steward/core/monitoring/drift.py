@@ -43,8 +43,13 @@ class DriftConfig:
     #: "both": the effect passes its threshold and the adjusted p-value is below alpha (default);
     #: "effect": the effect size alone; "p_value": the adjusted p-value alone.
     decision: str = "both"
+    #: Rows of each window (and version) kept, uniformly at random, for multivariate drift.
+    multivariate_sample: int = 1000
 
     def __post_init__(self) -> None:
+        size = self.multivariate_sample
+        if isinstance(size, bool) or not isinstance(size, int) or not 10 <= size <= 100_000:
+            raise InvalidInputError("multivariate_sample is a whole number of rows from 10 to 100000.")
         if self.numeric_method not in NUMERIC_METHODS:
             raise InvalidInputError(
                 f"Unknown numeric drift method {self.numeric_method!r}; "
