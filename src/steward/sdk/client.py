@@ -123,12 +123,8 @@ class Client(
         self.actor = self.settings.actor
         self._closers: list[Any] = []
         if self.settings.is_remote:
-            from steward.sdk.remote import (
-                RemoteDeployments,
-                RemoteExplanations,
-                RemoteRegistry,
-                RemoteValidations,
-            )
+            from steward.sdk.remote import RemoteDeployments, RemoteRegistry
+            from steward.sdk.remote_analysis import RemoteExplanations, RemoteValidations
             from steward.sdk.remote_governance import RemoteGovernance
 
             remote = RemoteRegistry(self.settings.uri, token=self.settings.token, actor=self.actor)
