@@ -221,3 +221,25 @@ def test_a_rejection_closes_the_request_with_its_comment(console: httpx.Client, 
     row = row_of(section(html, "decided-approvals"), request_id)
     assert "rejected" in row and "superseded by v2" in row
     assert post_decision(console, request_id, "approve").status_code in (403, 409)
+
+
+def test_decided_requests_paginate_and_long_unicode_stays_in_its_cell(
+    console: httpx.Client, world: World
+) -> None:
+    long_reason = "Причина-原因-" * 40  # 480 characters without a space
+    with world.client("olga") as olga, world.client("carol") as carol:
+        for n in range(60):
+            made = olga.request_approval(
+                f"{world.model}/1", f"slot_{n}", reason=long_reason if n == 59 else "r"
+            )
+            carol.approve(made.id, comment=f"ok {n} ✓")
+    sign_in(console, world, "vic")
+    first = console.get("/approvals").text
+    decided = re.findall(r'<tr id="request-(\d+)">', section(first, "decided-approvals"))
+    assert len(decided) == 50 and 'rel="next"' in first
+    assert "ok 59 ✓" in row_of(first, int(decided[0]))  # the latest decision first
+    assert '<details class="long"><summary>' in row_of(first, int(decided[0]))
+    second = console.get("/approvals", params={"page": "2"}).text
+    rest = re.findall(r'<tr id="request-(\d+)">', section(second, "decided-approvals"))
+    assert rest and not set(rest) & set(decided) and 'rel="prev"' in second
+    assert console.get("/approvals", params={"page": "-1"}).status_code == 422

@@ -54,7 +54,10 @@ def test_each_row_expands_to_before_and_after(console: httpx.Client, world: Worl
         ({"actor": "olga"}, lambda r: r["actor"] == "olga"),
         ({"action": "approval"}, lambda r: r["action"].startswith("approval.")),
         ({"action": "alias.set"}, lambda r: r["action"] == "alias.set"),
-        ({"target": "churn"}, lambda r: r["target"] == "churn" or r["target"].startswith(("churn/", "churn@"))),
+        (
+            {"target": "churn"},
+            lambda r: r["target"] == "churn" or r["target"].startswith(("churn/", "churn@")),
+        ),
         ({"target": "churn/2"}, lambda r: r["target"] == "churn/2"),
         ({"target": "churn-api"}, lambda r: r["target"] == "churn-api"),
     ],
@@ -101,7 +104,9 @@ def test_time_range_and_event_number(console: httpx.Client, world: World) -> Non
         ({"actor": "a\x00b"}, "NUL"),
     ],
 )
-def test_bad_filters_are_a_422_page(console: httpx.Client, world: World, params: dict[str, str], message: str) -> None:
+def test_bad_filters_are_a_422_page(
+    console: httpx.Client, world: World, params: dict[str, str], message: str
+) -> None:
     answer = sign_in(console, world, "vic").get("/audit", params=params)
     assert answer.status_code == 422, answer.text
     assert answer.headers["content-type"].startswith("text/html")

@@ -73,9 +73,7 @@ def test_filters_page_through_the_big_log(console: httpx.Client, world: World, b
     assert found and len(found) <= 50
     assert found == sorted(found, reverse=True)
     within = [
-        i
-        for i in range(EXTRA)
-        if i % 7 == 3 and i % 37 == 5 and i % 1000 != 0 and 24 * 60 <= i < 4 * 24 * 60
+        i for i in range(EXTRA) if i % 7 == 3 and i % 37 == 5 and i % 1000 != 0 and 24 * 60 <= i < 4 * 24 * 60
     ]
     first_extra_seq = big_log - EXTRA + 1
     assert found == [first_extra_seq + i for i in reversed(within)][:50]
@@ -87,7 +85,8 @@ def test_the_long_unicode_rows_do_not_stretch_the_page(
     page = signed_in_page("vic")
     page.goto("/audit?target=" + "модель-数据-" * 9 + "x")
     assert page.locator("[data-testid=audit] tbody tr").count() == EXTRA // 1000
-    page.locator("[data-testid=audit] details").first.click()
+    page.locator("[data-testid=audit] td.change details").first.click()
+    page.locator("[data-testid=audit] details.long").first.click()
     screenshot(page, "audit-long-unicode")
     fits = page.evaluate(
         "() => { const t = document.querySelector('[data-testid=audit]');"
@@ -105,7 +104,8 @@ def test_an_edited_event_breaks_the_chain_and_the_page_names_it(
     victim = big_log - 1234
     with sqlite3.connect(world.folder / "console.db") as db:
         db.execute("UPDATE audit_events SET reason = 'nothing to see' WHERE seq = ?", (victim,))
-    html = sign_in(console, world, "vic").get("/audit").text
+    sign_in(console, world, "vic")
+    html = console.get("/audit", params={"verify": "now"}).text
     assert f"The audit chain is broken at event #{victim}" in html
     assert "chain broken" in html and "was edited" in html
     assert f'href="/audit?upto={victim}"' in html

@@ -49,9 +49,11 @@ def test_published_policies_show_name_version_and_yaml_escaped(console: httpx.Cl
 
 
 def test_the_check_lists_every_gate_with_pass_fail_and_why(console: httpx.Client, world: World) -> None:
-    html = sign_in(console, world, "vic").get(
-        "/policies/check", params={"ref": f"{world.model}/2", "alias": "champion"}
-    ).text
+    html = (
+        sign_in(console, world, "vic")
+        .get("/policies/check", params={"ref": f"{world.model}/2", "alias": "champion"})
+        .text
+    )
     rows = re.findall(r'<tr class="(pass|fail)">(.*?)</tr>', html, re.S)
     gates = {re.findall(r"<td>(\w+)</td>", body)[0]: outcome for outcome, body in rows}
     assert gates == {"approvals": "fail", "risk_tier": "pass", "model_card": "fail"}
@@ -63,9 +65,11 @@ def test_the_check_lists_every_gate_with_pass_fail_and_why(console: httpx.Client
 
 
 def test_the_check_by_alias_resolves_the_version(console: httpx.Client, world: World) -> None:
-    html = sign_in(console, world, "vic").get(
-        "/policies/check", params={"ref": f"{world.model}@champion", "alias": "champion"}
-    ).text
+    html = (
+        sign_in(console, world, "vic")
+        .get("/policies/check", params={"ref": f"{world.model}@champion", "alias": "champion"})
+        .text
+    )
     assert f"{world.model}/1 → champion" in html
 
 

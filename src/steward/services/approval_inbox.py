@@ -10,6 +10,7 @@ model, and separation of duties (not the requester, not the registrant, once).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from steward.core.approval import ApprovalRequest, check_separation_of_duties
 from steward.core.errors import InvalidInputError, PermissionDeniedError
@@ -32,7 +33,7 @@ class InboxItem:
 @dataclass(frozen=True)
 class Inbox:
     open: list[InboxItem]
-    decided: list[InboxItem]  # one page, newest first
+    decided: list[InboxItem]  # one page, the latest decided first
     more_decided: bool
 
 
@@ -42,7 +43,7 @@ class ApprovalInbox:
         self.access = access
 
     def inbox(self, actor: str, *, offset: int = 0, limit: int = 50) -> Inbox:
-        """Every open request (oldest first) and a page of decided ones (newest first), for *actor*."""
+        """Every open request (oldest first) and a page of decided ones (latest decision first)."""
         if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
             raise InvalidInputError(f"Bad page: offset must be a whole number from 0, got {offset!r}.")
         if not 1 <= limit <= 1000:
@@ -59,7 +60,7 @@ class ApprovalInbox:
                     decided.append((request, quorum, "approved"))
                 else:
                     open_items.append((request, quorum))
-            decided.sort(key=lambda item: item[0].id, reverse=True)
+            decided.sort(key=lambda item: (_decided_at(item[0]), item[0].id), reverse=True)
             page = decided[offset : offset + limit]
             registrants: dict[tuple[str, int], str] = {}
 
@@ -93,6 +94,10 @@ class ApprovalInbox:
         except PermissionDeniedError as exc:
             return InboxItem(request, "open", quorum, registered_by, False, exc.message)
         return InboxItem(request, "open", quorum, registered_by, True)
+
+
+def _decided_at(request: ApprovalRequest) -> datetime:
+    return max(d.at for d in request.decisions)
 
 
 def _quorums(tx: Transaction) -> _Quorums:

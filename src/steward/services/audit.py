@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from steward.core.audit import AuditEvent, ChainReport, verify_chain
+from steward.core.audit import AuditEvent, ChainHead, ChainReport, verify_chain
 from steward.core.deployment import check_deployment_name
 from steward.core.errors import InvalidInputError
 from steward.core.history import AliasAt, DeploymentAt, RouteAt, event_at, revision_at
@@ -94,6 +94,11 @@ class AuditService:
                 limit=limit + 1,
             )
         return events[:limit], len(events) > limit
+
+    def head(self) -> ChainHead | None:
+        """The chain's recorded last event: cheap, to tell whether anything was appended."""
+        with self.store.read() as tx:
+            return tx.audit.head()
 
 
 def _scan(tx: Transaction) -> Iterator[AuditEvent]:
