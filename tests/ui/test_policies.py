@@ -109,3 +109,28 @@ def test_only_admins_see_the_users_page(console: httpx.Client, world: World, use
     answer = console.get("/users")
     assert answer.status_code == 403 and "identity.manage" in answer.text
     assert 'href="/users"' not in console.get("/policies").text
+
+
+def test_a_contributor_can_request_the_missing_approval_from_the_check(
+    console: httpx.Client, world: World
+) -> None:
+    params = {"ref": f"{world.model}/2", "alias": "champion"}
+    assert (
+        'data-testid="request-from-check"'
+        not in sign_in(console, world, "bob").get("/policies/check", params=params).text
+    )
+    html = sign_in(console, world, "alice").get("/policies/check", params=params).text
+    assert 'data-testid="request-from-check"' in html
+    assert post_forms(html) == ["/signout", "/approvals"]
+    csrf = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert csrf
+    fields = {
+        "csrf": csrf.group(1),
+        "ref": f"{world.model}/2",
+        "target": "champion",
+        "reason": "from the check",
+    }
+    assert console.post("/approvals", data=fields).status_code == 303
+    with world.client("root") as admin:
+        made = admin.approvals(model=world.model, target="champion")
+    assert [r.reason for r in made if r.requested_by == "alice"][-1] == "from the check"

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from steward.core.errors import InvalidInputError
+from steward.core.permissions import Permission
 from steward.ui.render import page
 from steward.ui.session import viewer_of
 
@@ -26,4 +27,12 @@ def policy_check(request: Request, ref: str = "", alias: str = "") -> Response:
         missing = "the target alias" if ref else "the version (model/number)"
         raise InvalidInputError(f"Name {missing} too: a check is of one version for one alias.")
     result = viewer.steward.policies.check(ref, alias) if ref else None
-    return page(request, "policies_check.html", viewer, ref=ref, alias=alias, result=result)
+    return page(
+        request,
+        "policies_check.html",
+        viewer,
+        ref=ref,
+        alias=alias,
+        result=result,
+        can_request=result is not None and viewer.can(Permission.REQUEST_APPROVAL, result.model),
+    )
