@@ -84,3 +84,17 @@ def test_the_admin_sees_users_and_roles(signed_in_page: Any, world: World) -> No
     page.goto("/users")
     assert page.locator("[data-testid=users] tbody tr").count() >= 6
     screenshot(page, "users")
+    page.goto("/approvals")
+    form = page.locator("form.request-form")
+    if not form.is_visible():
+        page.click("details.request-approval summary")
+    form.locator("input[name=ref]").fill(f"{world.model}/1")
+    form.locator("input[name=target]").fill("challenger")
+    form.locator("input[name=reason]").fill("the steady one, as a fallback")
+    screenshot(page, "approvals-request-form")
+    page.get_by_test_id("request-approval").click()
+    page.wait_for_url("**/approvals#request-*")
+    mine = page.locator("[data-testid=open-approvals] tbody tr").last
+    assert "the steady one" in mine.inner_text()
+    assert "separation of duties" in mine.inner_text()  # root asked, so root may not decide
+    screenshot(page, "approvals-requested")
