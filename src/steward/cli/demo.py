@@ -88,7 +88,8 @@ def demo(
     out = console()
     if not no_serve or settings.is_remote:
         out.print(
-            f"\nConsole:    {url}/models/{MODEL}\nAPI docs:   {url}/docs\nThe model:  {url}/api/v1/models/{MODEL}",
+            f"\nConsole:    {url}/models/{MODEL}\nAPI docs:   {url}/docs"
+            f"\nThe model:  {url}/api/v1/models/{MODEL}",
             markup=False,
             soft_wrap=True,
         )
