@@ -87,7 +87,7 @@ def test_model_page_shows_metadata_versions_metrics_and_aliases(
     assert f'href="/models/{world.model}/versions/1">champion → v1</a>' in page
     table = page.split('data-testid="versions"')[1].split("</table>")[0]
     assert table.index(">v2<") < table.index(">v1<")  # newest first
-    assert "<th class=\"num\"" in table and "accuracy" in table
+    assert '<th class="num"' in table and "accuracy" in table
     best = max(extra.accuracy.values())
     assert f'<td class="num best">{best:.4g}</td>' in table
     no_actions(page)

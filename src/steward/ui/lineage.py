@@ -39,7 +39,11 @@ def sources(version: ModelVersion) -> list[Node]:
     if lineage.code_commit or lineage.code_repo:
         dirty = " (uncommitted changes)" if lineage.code_dirty else ""
         nodes.append(
-            Node("code", f"code {(lineage.code_commit or 'unknown commit')[:12]}{dirty}", lineage.code_repo or "")
+            Node(
+                "code",
+                f"code {(lineage.code_commit or 'unknown commit')[:12]}{dirty}",
+                lineage.code_repo or "",
+            )
         )
     if lineage.python_version or lineage.packages:
         nodes.append(
