@@ -48,7 +48,7 @@ def big(world: World) -> str:
 
 
 def version_numbers(html: str) -> list[int]:
-    table = html.split('data-testid="versions"')[1].split("</table>")[0]
+    table = html.split('data-testid="versions"')[1].split("</table>", maxsplit=1)[0]
     return [int(n) for n in re.findall(r'/versions/(\d+)">v\d+</a>', table)]
 
 
