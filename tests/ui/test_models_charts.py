@@ -105,3 +105,22 @@ def test_signature_differences_keep_column_order() -> None:
     ]
     assert diff.changed and not diff_signatures(a, a).changed
     assert [d.change for d in diff_signatures(None, a).inputs] == ["added"] * 3
+
+
+def test_chart_cache_draws_once_and_forgets_the_oldest() -> None:
+    from steward.ui.chart_cache import ChartCache
+
+    cache = ChartCache(size=2)
+    drawn: list[str] = []
+
+    def draw(name: str) -> str:
+        drawn.append(name)
+        return f"<svg>{name}</svg>"
+
+    assert cache.get("a", lambda: draw("a")) == "<svg>a</svg>"
+    assert cache.get("a", lambda: draw("a")) == "<svg>a</svg>"
+    cache.get("b", lambda: draw("b"))
+    cache.get("a", lambda: draw("a"))  # a is now the most recent
+    cache.get("c", lambda: draw("c"))  # evicts b
+    cache.get("b", lambda: draw("b"))
+    assert drawn == ["a", "b", "c", "b"]

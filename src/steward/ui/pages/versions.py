@@ -3,6 +3,7 @@ and its actions: move an alias here (operators), request approval (contributors)
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
@@ -16,6 +17,7 @@ from steward.core.permissions import Permission
 from steward.core.registry import ModelRef, check_version_number
 from steward.services.overview import VersionOverview
 from steward.services.validation_report import plots
+from steward.ui.chart_cache import ChartCache, chart_cache
 from steward.ui.lineage import lineage_svg
 from steward.ui.render import page
 from steward.ui.session import read_form, required, viewer_of
@@ -29,15 +31,27 @@ def version_url(name: str, number: int) -> str:
     return f"/models/{quote(name)}/versions/{number}"
 
 
-def charts_of(overview: VersionOverview) -> list[tuple[str, str]]:
+def explanation_svg(result: dict[str, Any]) -> str:
+    return to_chart(result).decode()
+
+
+def charts_of(overview: VersionOverview, cache: ChartCache) -> list[tuple[str, str]]:
     """(SVG, caption) of the latest importance and partial-dependence explanations."""
     out = []
     for kind in CHARTED:
         found = overview.latest_explanation(kind)
         if found is not None:
             caption = f"{found.kind} ({found.request.method}) by {found.created_by}"
-            out.append((to_chart(found.result).decode(), caption))
+            key = ("explanation", found.id, found.created_at)
+            chart = cache.get(key, partial(explanation_svg, found.result))
+            out.append((chart, caption))
     return out
+
+
+def run_plots(overview: VersionOverview, cache: ChartCache) -> list[tuple[str, str]]:
+    """(SVG, caption) of the latest validation run's plots."""
+    run = overview.latest_run
+    return cache.get(("run", run.id, run.created_at), partial(plots, run)) if run is not None else []
 
 
 def fairness_of(overview: VersionOverview) -> list[Any]:
@@ -51,6 +65,7 @@ def version_page(request: Request, name: str, number: str) -> Response:
     viewer = viewer_of(request)
     overview = viewer.steward.overview.version(name, number)
     model = overview.version.model
+    cache = chart_cache(request)
     return page(
         request,
         "version.html",
@@ -58,8 +73,8 @@ def version_page(request: Request, name: str, number: str) -> Response:
         o=overview,
         v=overview.version,
         lineage=lineage_svg(overview.version),
-        run_plots=plots(overview.latest_run) if overview.latest_run else [],
-        explanation_charts=charts_of(overview),
+        run_plots=run_plots(overview, cache),
+        explanation_charts=charts_of(overview, cache),
         fairness=fairness_of(overview),
         can_alias=viewer.can(Permission.ALIAS, model),
         can_request=viewer.can(Permission.REQUEST_APPROVAL, model),
