@@ -54,9 +54,9 @@ def alias_timeline_svg(events: Sequence[AliasEvent], now: datetime | None = None
         by_alias.setdefault(event.alias, []).append(event)
     aliases = sorted(by_alias, key=lambda a: by_alias[a][-1].at, reverse=True)[:MAX_ALIASES]
     numbers = [e.version for a in aliases for e in by_alias[a] if e.version is not None]
-    low, high = (min(numbers), max(numbers)) if numbers else (1, 1)
-    if low == high:
-        low, high = low - 1, high + 1
+    low, high = (float(min(numbers)), float(max(numbers))) if numbers else (1.0, 1.0)
+    if low == high:  # one version: centre it
+        low, high = low - 0.5, high + 0.5
     start = recent[0].at
     span = max((now - start).total_seconds(), 1.0)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
