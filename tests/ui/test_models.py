@@ -46,6 +46,7 @@ def extra(world: World) -> Extra:
             model = LogisticRegression().fit(frame[columns], target)
             alice.register(model, LONG, input_example=frame[columns].head(3), params={"cols": len(columns)})
         alice.update_model(LONG, description=UNICODE_TEXT, tags={"team": "données ✓"})
+        alice.create_model("no-versions-yet")
         accuracy = {v.version: v.metrics["accuracy"] for v in alice.search(f"name = '{world.model}'").items}
     with world.client("olga") as olga:
         olga.kill_version(f"{world.model}/1", reason="leaks the label")
@@ -115,6 +116,12 @@ def test_model_without_aliases_long_name_and_unicode_is_escaped(
     assert "team=données ✓" in page
     assert "No aliases yet" in page and "No alias has been moved yet." in page
     assert 'data-testid="alias-timeline"' not in page
+
+
+def test_a_model_without_versions(console: httpx.Client, world: World, extra: Extra) -> None:
+    page = sign_in(console, world, "vic").get("/models/no-versions-yet").text
+    assert "No versions on this page" in page and 'data-testid="compare-form"' not in page
+    assert 'data-testid="versions"' not in page
 
 
 def test_model_page_errors_are_html_pages(console: httpx.Client, world: World) -> None:
