@@ -15,6 +15,7 @@ from tests.ui.conftest import World, sign_in
 
 BIG = "big"
 COUNT = 10_000
+MOVES = 60
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +43,8 @@ def big(world: World) -> str:
     finally:
         store.close()
     with world.client("olga") as olga:
+        for number in range(1, MOVES + 1):  # 60 moves: the model page lists 10, the alias page 50 a page
+            olga.set_alias(BIG, "challenger", number, reason=f"try {number}")
         for number in (10, 5000, COUNT):
             olga.set_alias(BIG, "champion", number, reason=f"step {number}")
     return BIG
@@ -79,3 +82,18 @@ def test_the_best_metric_of_each_column_is_highlighted_on_the_page(
     assert f"{max(auc):.4g}" in best_cells  # higher is better
     assert f"{min(loss):.4g}" in best_cells  # a loss: lower is better
     assert f"{max(loss):.4g}" not in best_cells
+
+
+def test_the_alias_moves_page_through_every_move(console: httpx.Client, world: World, big: str) -> None:
+    sign_in(console, world, "vic")
+    model = console.get(f"/models/{big}").text
+    moves = model.split('data-testid="alias-moves"')[1].split("</table>", maxsplit=1)[0]
+    assert moves.count("<tr>") == 1 + 10  # header and the 10 latest
+    assert f'href="/models/{big}/aliases" data-testid="all-moves">All {MOVES + 3} alias moves' in model
+    first = console.get(f"/models/{big}/aliases")
+    assert first.status_code == 200 and first.text.count("<td>olga</td>") == 50
+    assert "step 10000" in first.text and 'rel="next"' in first.text
+    second = console.get(f"/models/{big}/aliases", params={"page": 2}).text
+    assert second.count("<td>olga</td>") == MOVES + 3 - 50 and "try 1<" in second
+    assert "No alias moves on this page." in console.get(f"/models/{big}/aliases?page=3").text
+    assert console.get("/models/nope/aliases").status_code == 404

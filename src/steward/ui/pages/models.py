@@ -13,8 +13,8 @@ from steward.ui.timeline import alias_timeline_svg
 
 router = APIRouter()
 
-#: Alias moves listed in the table (newest first); the chart shows the recent history.
-MOVES_SHOWN = 50
+#: Alias moves listed on the model page (newest first); /models/{name}/aliases pages through all.
+MOVES_SHOWN = 10
 
 
 @router.get("/models/{name}")
@@ -43,3 +43,20 @@ def compare_page(request: Request, name: str, a: str = "", b: str = "") -> Respo
         raise InvalidInputError("Pick two versions to compare: /models/NAME/compare?a=1&b=2.")
     comparison = viewer.steward.overview.compare(name, a.strip()[:20], b.strip()[:20])
     return page(request, "compare.html", viewer, c=comparison, name=name)
+
+
+@router.get("/models/{name}/aliases")
+def alias_moves_page(request: Request, name: str) -> Response:
+    viewer = viewer_of(request)
+    paging = paging_of(request)
+    moves = list(reversed(viewer.steward.registry.alias_history(name)))
+    shown = moves[paging.offset : paging.offset + paging.size]
+    return page(
+        request,
+        "model_aliases.html",
+        viewer,
+        name=name,
+        moves=shown,
+        moves_total=len(moves),
+        links=page_links(request, paging, paging.offset + paging.size < len(moves)),
+    )
