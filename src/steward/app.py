@@ -14,6 +14,7 @@ from steward.core.errors import InvalidInputError
 from steward.ports import ArtifactStore, Store
 from steward.services.access import AccessControl
 from steward.services.alerting import AlertService
+from steward.services.approval_inbox import ApprovalInbox
 from steward.services.approvals import ApprovalService
 from steward.services.audit import AuditService
 from steward.services.cards import CardService
@@ -55,6 +56,7 @@ class Steward:
         self.policies.validation = ValidationGate(self.validation)  # policies' validation gates read runs
         self.explain = ExplainService(store, artifacts, self.registry, access=self.access)
         self.overview = OverviewService(store, self.registry)  # read-only: the console's model pages
+        self.approval_inbox = ApprovalInbox(store, self.access)  # the console's approvals inbox
 
     @cached_property
     def monitoring(self) -> MonitoringService:

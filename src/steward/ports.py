@@ -105,6 +105,23 @@ class AuditLog(Protocol):
         """Up to *limit* events with ``seq`` above *after_seq*, by ``seq``, with their hashes."""
         ...
 
+    def search(
+        self,
+        *,
+        actor: str | None = None,
+        action: str | None = None,
+        about: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        upto_seq: int | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> builtins.list[AuditEvent]:
+        """Events matching every filter, newest first. *action* matches itself and ``action.*``;
+        *about* matches a target and, for a model name, its versions (``m/3``) and aliases (``m@a``);
+        *since* inclusive, *until* exclusive; *upto_seq*: events numbered at most that."""
+        ...
+
 
 class Transaction(Protocol):
     models: ModelRepository

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from steward.core.audit import AuditEvent, ChainReport, verify_chain
+from steward.core.audit import AuditEvent, ChainHead, ChainReport, verify_chain
 from steward.core.deployment import check_deployment_name
 from steward.core.errors import InvalidInputError
 from steward.core.history import AliasAt, DeploymentAt, RouteAt, event_at, revision_at
@@ -55,6 +55,50 @@ class AuditService:
             routes = tuple(RouteAt(r.ref, r.weight, _version_at(tx, r.ref, at)) for r in revision.spec.routes)
             shadows = tuple(RouteAt(ref, 0.0, _version_at(tx, ref, at)) for ref in revision.spec.shadows)
         return DeploymentAt(name, at, revision, routes, shadows)
+
+    def search(
+        self,
+        *,
+        actor: str | None = None,
+        action: str | None = None,
+        about: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        upto_seq: int | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> tuple[list[AuditEvent], bool]:
+        """One page of events, newest first, and whether an older page follows.
+
+        *action* ``approval`` also matches ``approval.approve``; *about* a model name also
+        matches its versions and aliases (``churn/2``, ``churn@champion``).
+        """
+        since, until = _aware(since), _aware(until)
+        if since is not None and until is not None and since >= until:
+            raise InvalidInputError("The start of the time range must be before its end.")
+        if upto_seq is not None and (
+            isinstance(upto_seq, bool) or not isinstance(upto_seq, int) or upto_seq < 1
+        ):
+            raise InvalidInputError(f"An event number is a whole number from 1, not {upto_seq!r}.")
+        if not 1 <= limit <= 1000:
+            raise InvalidInputError(f"A page holds 1 to 1000 events, not {limit}.")
+        with self.store.read() as tx:
+            events = tx.audit.search(
+                actor=actor or None,
+                action=action or None,
+                about=about or None,
+                since=since,
+                until=until,
+                upto_seq=upto_seq,
+                offset=offset,
+                limit=limit + 1,
+            )
+        return events[:limit], len(events) > limit
+
+    def head(self) -> ChainHead | None:
+        """The chain's recorded last event: cheap, to tell whether anything was appended."""
+        with self.store.read() as tx:
+            return tx.audit.head()
 
 
 def _scan(tx: Transaction) -> Iterator[AuditEvent]:
