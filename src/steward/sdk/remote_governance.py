@@ -12,6 +12,7 @@ from urllib.parse import quote
 from steward.core.approval import ApprovalRequest
 from steward.core.audit import AuditEvent, ChainReport
 from steward.core.codec import alias_event_from_dict, audit_from_dict
+from steward.core.finding import Finding, finding_from_dict
 from steward.core.governance_codec import (
     alias_at_from_dict,
     approval_from_dict,
@@ -112,9 +113,39 @@ class RemotePolicies:
         params = {"ref": ref, "alias": alias}
         return check_from_dict(self.http.json("GET", f"{API}/policies/check", params=params))
 
-    def override(self, model: str, alias: str, version: int | str, *, actor: str, reason: str) -> AliasEvent:
-        body = {"model": model, "alias": alias, "version": version, "reason": reason}
+    def override(
+        self, model: str, alias: str, version: int | str | None, *, actor: str, reason: str
+    ) -> AliasEvent:
+        body = {
+            "model": model,
+            "alias": alias,
+            "version": version,
+            "reason": reason,
+            "delete": version is None,
+        }
         return alias_event_from_dict(self.http.json("POST", f"{API}/policies/override", json=body))
+
+
+class RemoteFindings:
+    def __init__(self, http: _Http) -> None:
+        self.http = http
+
+    def open(self, ref: str, *, title: str, severity: str, description: str = "", actor: str) -> Finding:
+        body = {"ref": ref, "title": title, "severity": severity, "description": description}
+        return finding_from_dict(self.http.json("POST", f"{API}/findings", json=body))
+
+    def close(self, finding_id: int, *, resolution: str, actor: str) -> Finding:
+        path = f"{API}/findings/{int(finding_id)}/close"
+        return finding_from_dict(self.http.json("POST", path, json={"resolution": resolution}))
+
+    def get(self, finding_id: int) -> Finding:
+        return finding_from_dict(self.http.json("GET", f"{API}/findings/{int(finding_id)}"))
+
+    def list(self, ref: str | None = None, *, status: str | None = None) -> builtins.list[Finding]:
+        params = {k: v for k, v in (("ref", ref), ("status", status)) if v is not None}
+        return [
+            finding_from_dict(f) for f in self.http.json("GET", f"{API}/findings", params=params)["items"]
+        ]
 
 
 class RemoteAudit:
@@ -150,3 +181,4 @@ class RemoteGovernance:
         self.approvals = RemoteApprovals(http)
         self.policies = RemotePolicies(http)
         self.audit = RemoteAudit(http)
+        self.findings = RemoteFindings(http)

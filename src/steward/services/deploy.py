@@ -5,9 +5,10 @@ after checking the spec and that every ref it names resolves now. A change
 that would leave the spec as it is writes nothing and returns the current
 revision. :meth:`DeploymentService.resolve` is what the data plane reads.
 
-A deployment may declare the environment it runs in; a change that puts a version
-into a guarded environment (a new deployment, a new environment, or a version the
-current revision does not answer with) must pass the policies guarding ``env:NAME``.
+A deployment may declare the environment it runs in (once set, every revision keeps it; a
+spec that names none inherits it). A change that puts a version into a guarded environment
+(a new deployment, a newly declared environment, or a version the current revision does not
+answer with) must pass the policies guarding ``env:NAME``.
 """
 
 from __future__ import annotations
@@ -194,7 +195,7 @@ class DeploymentService:
         with self.store.write() as tx:
             current = tx.deployments.get(name, lock=True)
             self._require(tx, actor, current.spec, permission=permission)
-            spec = _checked(make(current, tx))
+            spec = _same_environment(name, _checked(make(current, tx)), current.spec)
             self._require(tx, actor, spec, permission=permission)
             if (
                 spec.killed != current.spec.killed and permission is not Permission.KILL_SWITCH
@@ -290,6 +291,19 @@ def _checked(spec: DeploymentSpec) -> DeploymentSpec:
     if not isinstance(spec, DeploymentSpec):
         raise InvalidInputError(f"A deployment spec must be a DeploymentSpec, got {type(spec).__name__}.")
     return spec.checked()
+
+
+def _same_environment(name: str, spec: DeploymentSpec, current: DeploymentSpec) -> DeploymentSpec:
+    """*spec* in the current revision's environment: inherited when it names none; ConflictError
+    when it names another (an environment is declared once, so a change cannot leave its gates)."""
+    if current.environment is None or spec.environment == current.environment:
+        return spec
+    if spec.environment is None:
+        return replace(spec, environment=current.environment)
+    raise ConflictError(
+        f"Deployment {name!r} runs in environment {current.environment!r} and cannot move to "
+        f"{spec.environment!r}; create a new deployment for that environment."
+    )
 
 
 def _refs(spec: DeploymentSpec) -> list[str]:

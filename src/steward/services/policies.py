@@ -129,14 +129,17 @@ class PolicyService:
         ``env:environment``: deploying to a guarded environment needs what its policies ask."""
         target = ENV_PREFIX + environment
         unmet: builtins.list[str] = []
+        failing: builtins.list[str] = []
         for model, version in sorted(set(versions)):
             for gate in self.evaluate_in(tx, model, version, target).gates:
                 if not gate.passed:
                     unmet.append(f"{model}/{version}: {gate.label}: {gate.why}")
+                    failing += [f"{model}/{version}"] if f"{model}/{version}" not in failing else []
         if unmet:
             raise PolicyViolationError(
-                f"Policy refuses deployment {deployment!r} in environment {environment!r}: "
-                f"{len(unmet)} gate(s) unmet. See `steward policy check MODEL/VERSION --alias {target}`.",
+                f"Policy refuses {', '.join(failing)} in environment {environment!r} (deployment "
+                f"{deployment!r}): {len(unmet)} gate(s) unmet. See `steward policy check "
+                f"{failing[0]} --alias {target}`.",
                 unmet,
             )
 
