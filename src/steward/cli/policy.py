@@ -108,4 +108,5 @@ def override(
     if json:
         print_json(alias_event_to_dict(event))
         return
-    note(f"{model}@{alias} -> {event.version} (was {event.previous_version}); override recorded.")
+    moved = "deleted" if event.version is None else f"-> {event.version}"
+    note(f"{model}@{alias} {moved} (was {event.previous_version}); override recorded.")
