@@ -57,3 +57,23 @@ def test_protected_alias_delete_and_environment_gates(
     made = client.create_deployment(f"{name}-dev", f"{name}/1", environment="dev")
     assert made.spec.environment == "dev"
     assert client.get_deployment(f"{name}-dev").spec.environment == "dev"
+
+
+def test_audit_verify_from_a_checkpoint_and_the_streamed_export(
+    client: Client, name: str, model: LogisticRegression
+) -> None:
+    client.register(model, name, capture_code=False)
+    full = client.verify_audit()
+    assert full.ok and full.last_seq >= 2
+    client.set_alias(name, "staging", 1)
+    later = client.verify_audit(from_seq=full.last_seq, expected_hash=full.last_hash)
+    assert (later.ok, later.checked, later.from_seq) == (True, 1, full.last_seq)
+    wrong = client.verify_audit(from_seq=full.last_seq, expected_hash="0" * 64)
+    assert (wrong.ok, wrong.first_bad_seq) == (False, full.last_seq)
+    with pytest.raises(InvalidInputError):
+        client.verify_audit(expected_hash="0" * 64)
+    exported = list(client.export_audit())
+    assert [e.seq for e in exported] == list(range(1, later.last_seq + 1))
+    assert exported[-1].hash == later.last_hash and exported[-1].target == f"{name}@staging"
+    with pytest.raises(InvalidInputError):
+        list(client.export_audit(since="2026-02-01", until="2026-01-01"))

@@ -146,9 +146,12 @@ class GovernanceMethods:
 
     # -- the audit chain ------------------------------------------------------
 
-    def verify_audit(self) -> ChainReport:
-        """Recompute the audit hash chain; the report names the first event that does not fit."""
-        return self._gov.audit.verify()  # type: ignore[no-any-return]
+    def verify_audit(self, *, from_seq: int | None = None, expected_hash: str | None = None) -> ChainReport:
+        """Recompute the audit hash chain; the report names the first event that does not fit.
+
+        With *from_seq* (and *expected_hash*), start from a checkpoint an earlier report gave
+        (``report.last_seq``, ``report.last_hash``): only the events after it are read."""
+        return self._gov.audit.verify(from_seq=from_seq, expected_hash=expected_hash)  # type: ignore[no-any-return]
 
     def export_audit(
         self, *, since: datetime | str | None = None, until: datetime | str | None = None
