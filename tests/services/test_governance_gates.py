@@ -281,6 +281,8 @@ def test_moving_an_alias_that_a_guarded_deployment_follows_needs_the_environment
         gov.registry.set_alias("churn", "champion", 2, actor="otto")
     assert "deployments in production route to churn@champion" in refused.value.unmet[0]
     assert not gov.policies.check("churn/2", "env:production").passed
+    listed = gov.policies.check("churn/2", "champion")  # lists what moving the alias would need
+    assert not listed.passed and "deployments in production route to churn@champion" in listed.gates[0].why
     gov.registry.set_alias("churn", "staging", 2, actor="otto")  # nothing in production follows staging
     gov.approve("churn/2", "env:production")
     assert gov.registry.set_alias("churn", "champion", 2, actor="otto").version == 2

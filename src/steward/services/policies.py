@@ -77,12 +77,19 @@ class PolicyService:
             return tx.policies.current()
 
     def check(self, ref: str, alias: str) -> PolicyCheck:
-        """Every gate guarding *alias* (or target ``env:NAME``) for version *ref*: pass/fail and why."""
+        """Every gate guarding *alias* (or target ``env:NAME``) for version *ref*: pass/fail and why.
+
+        For an alias this includes the gates of guarded environments whose deployments follow it,
+        as moving the alias would (:meth:`enforce_in`)."""
         parsed = ModelRef.parse(ref)
         check_target(alias)
         with self.store.read() as tx:
             version = _number(tx, parsed)
-            return self.evaluate_in(tx, parsed.model, version, alias)
+            result = self.evaluate_in(tx, parsed.model, version, alias)
+            if alias.startswith(ENV_PREFIX):
+                return result
+            followers = self._deployment_gates(tx, parsed.model, version, alias)
+            return PolicyCheck(result.model, version, alias, result.gates + tuple(followers))
 
     def evaluate_in(self, tx: Transaction, model: str, version: int, alias: str) -> PolicyCheck:
         gates: list[GateResult] = []
@@ -110,9 +117,10 @@ class PolicyService:
                     unmet,
                 )
             return PolicyCheck(model, 0, alias)
-        result = self.evaluate_in(tx, model, version, alias)
-        gates = list(result.gates) + self._deployment_gates(tx, model, version, alias)
-        result = PolicyCheck(model, version, alias, tuple(gates))
+        gates = self.evaluate_in(tx, model, version, alias).gates
+        result = PolicyCheck(
+            model, version, alias, gates + tuple(self._deployment_gates(tx, model, version, alias))
+        )
         if not result.passed:
             raise PolicyViolationError(
                 f"Policy refuses moving {model}@{alias} to version {version}: "
@@ -131,10 +139,10 @@ class PolicyService:
         unmet: builtins.list[str] = []
         failing: builtins.list[str] = []
         for model, version in sorted(set(versions)):
-            for gate in self.evaluate_in(tx, model, version, target).gates:
-                if not gate.passed:
-                    unmet.append(f"{model}/{version}: {gate.label}: {gate.why}")
-                    failing += [f"{model}/{version}"] if f"{model}/{version}" not in failing else []
+            check = self.evaluate_in(tx, model, version, target)
+            if not check.passed:
+                failing.append(f"{model}/{version}")
+                unmet.extend(f"{model}/{version}: {line}" for line in check.unmet)
         if unmet:
             raise PolicyViolationError(
                 f"Policy refuses {', '.join(failing)} in environment {environment!r} (deployment "
@@ -149,6 +157,8 @@ class PolicyService:
         """The gates of the environments of deployments that route to ``model@alias`` (they follow it)."""
         ref = f"{model}@{alias}"
         results: builtins.list[GateResult] = []
+        if not any(p.document.environments for p in tx.policies.current()):
+            return results  # no environment is guarded: no need to read the deployments
         environments = {d.spec.environment for d in tx.deployments.list() if _serves(d, ref)}
         for environment in sorted(e for e in environments if e is not None):
             for gate in self.evaluate_in(tx, model, version, ENV_PREFIX + environment).gates:
