@@ -23,6 +23,7 @@ from steward.services.explain import ExplainService
 from steward.services.findings import FindingService
 from steward.services.identity import IdentityService
 from steward.services.inventory import InventoryService
+from steward.services.overview import OverviewService
 from steward.services.policies import PolicyService
 from steward.services.registry import RegistryService
 from steward.services.validation import ValidationGate, ValidationService
@@ -55,6 +56,7 @@ class Steward:
         self.policies.validation = ValidationGate(self.validation)  # policies' validation gates read runs
         self.explain = ExplainService(store, artifacts, self.registry, access=self.access)
         self.findings = FindingService(store, self.access)
+        self.overview = OverviewService(store, self.registry)  # read-only: the console's model pages
 
     @cached_property
     def monitoring(self) -> MonitoringService:

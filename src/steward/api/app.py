@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Depends, FastAPI
+from starlette.routing import Match, Mount
+from starlette.types import Scope
 
 from steward.api.deps import signed_in
 from steward.api.errors import install_error_handlers
@@ -32,6 +34,19 @@ from steward.api.routes import (
 )
 from steward.app import Steward
 from steward.core.version import VERSION as __version__
+from steward.ui import create_console
+
+API_PATHS = ("/api/", "/docs", "/redoc", "/openapi.json")
+
+
+class ConsoleMount(Mount):
+    """The web console at ``/``, for every path but the API's: an unknown or wrong-method API
+    request keeps its JSON 404/405 instead of becoming a console page."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] == "http" and scope["path"].startswith(API_PATHS):
+            return Match.NONE, {}
+        return super().matches(scope)
 
 
 def create_app(steward: Steward) -> FastAPI:
@@ -70,6 +85,7 @@ def create_app(steward: Steward) -> FastAPI:
     def health() -> dict[str, Any]:
         return {"status": "ok", "version": __version__}
 
+    app.router.routes.append(ConsoleMount("/", app=create_console(steward)))  # after every API route
     app.add_middleware(BodyLimitMiddleware)
     return app
 

@@ -16,28 +16,13 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from steward.core.errors import (
-    AuthenticationError,
-    ConflictError,
-    IntegrityError,
-    InvalidInputError,
-    MissingDependencyError,
-    NotFoundError,
-    PermissionDeniedError,
+    HTTP_STATUS,
     PolicyViolationError,
     StewardError,
+    http_status,
 )
 
-STATUS: dict[type[StewardError], int] = {
-    StewardError: 400,
-    NotFoundError: 404,
-    ConflictError: 409,
-    PermissionDeniedError: 403,
-    AuthenticationError: 401,
-    PolicyViolationError: 403,
-    InvalidInputError: 422,
-    IntegrityError: 409,
-    MissingDependencyError: 501,
-}
+STATUS = HTTP_STATUS
 
 HTTP_CODES = {
     400: "bad_request",
@@ -52,11 +37,7 @@ HTTP_CODES = {
 }
 
 
-def status_for(exc: StewardError) -> int:
-    for cls in type(exc).__mro__:
-        if cls in STATUS:
-            return STATUS[cls]  # type: ignore[index]
-    return 400
+status_for = http_status
 
 
 def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:

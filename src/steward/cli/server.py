@@ -44,7 +44,7 @@ def server(
         ),
     ] = None,
 ) -> None:
-    """Run the control plane: the REST API for the CLI and SDK, with OpenAPI docs at /docs."""
+    """Run the control plane: the web console at /, the REST API, OpenAPI docs at /docs."""
     serve(globals_of(ctx).settings(uri), host, port)
 
 
@@ -103,6 +103,7 @@ def print_banner(settings: Settings, host: str, port: int) -> None:
     url = base_url(host, port)
     out = console()
     out.print(f"[bold]Steward control plane[/bold] serving {settings.uri}", markup=True, highlight=False)
+    out.print(f"  Web console:    {url}/", markup=False, soft_wrap=True)
     out.print(f"  API docs:       {url}/docs", markup=False, soft_wrap=True)
     out.print(f"  Health:         {url}/api/v1/health", markup=False, soft_wrap=True)
     out.print(

@@ -86,6 +86,27 @@ ERROR_CLASSES: tuple[type[StewardError], ...] = (
 )
 
 
+HTTP_STATUS: dict[type[StewardError], int] = {
+    StewardError: 400,
+    NotFoundError: 404,
+    ConflictError: 409,
+    PermissionDeniedError: 403,
+    AuthenticationError: 401,
+    PolicyViolationError: 403,
+    InvalidInputError: 422,
+    IntegrityError: 409,
+    MissingDependencyError: 501,
+}
+
+
+def http_status(exc: StewardError) -> int:
+    """The HTTP status for *exc*: the nearest class in its MRO that has one (REST API and console)."""
+    for cls in type(exc).__mro__:
+        if cls in HTTP_STATUS:
+            return HTTP_STATUS[cls]  # type: ignore[index]
+    return 400
+
+
 def error_class_for(code: str) -> type[StewardError]:
     """The error class whose ``code`` is *code* (the base class if unknown)."""
     for cls in ERROR_CLASSES:
