@@ -20,6 +20,7 @@ from steward.core.audit import AuditEvent, ChainHead
 from steward.core.card import CardStatus, ModelCard
 from steward.core.deployment import Deployment, DeploymentSpec, KilledVersion
 from steward.core.explain import Explanation
+from steward.core.finding import Finding, FindingStatus, Severity
 from steward.core.identity import Grant, Principal, TokenInfo
 from steward.core.permissions import Role
 from steward.core.policy import Policy, PolicyDocument
@@ -136,6 +137,7 @@ class Transaction(Protocol):
     explanations: ExplanationRepository
     validation: ValidationRepository
     cards: CardRepository
+    findings: FindingRepository
 
 
 class Store(Protocol):
@@ -511,4 +513,32 @@ class CardRepository(Protocol):
 
     def statuses(self) -> dict[tuple[str, int], tuple[CardStatus, datetime | None]]:
         """Every stored card's (status, reviewed_at), by (model, version)."""
+        ...
+
+
+class FindingRepository(Protocol):
+    """Findings raised on versions: opened, later closed with a resolution."""
+
+    def open(
+        self,
+        model: str,
+        version: int,
+        *,
+        title: str,
+        severity: Severity,
+        description: str,
+        opened_by: str,
+        at: datetime,
+    ) -> Finding: ...
+
+    def get(self, finding_id: int, *, lock: bool = False) -> Finding:
+        """Raises NotFoundError."""
+        ...
+
+    def close(self, finding_id: int, *, closed_by: str, at: datetime, resolution: str) -> Finding: ...
+
+    def list(
+        self, *, model: str | None = None, version: int | None = None, status: FindingStatus | None = None
+    ) -> builtins.list[Finding]:
+        """Oldest first."""
         ...
