@@ -79,6 +79,7 @@ def test_monitor_from_reference_to_report(
         (["monitor", "labels", "churn-api", "missing.csv"], 2),
         (["monitor", "set-reference", "churn/9", "{train}"], 3),
         (["monitor", "set-reference", "churn/2", "{train}", "--labels", "target"], 2),
+        (["monitor", "set-reference", "churn/2", "{train}"], 2),  # its label column is not a feature
         (["monitor", "set-reference", "churn/1", "{train}", "--importance", "a"], 2),
         (["monitor", "set-reference", "churn/1", "{train}", "--labels", "label", "--importance", "a=-1"], 2),
         (["monitor", "set-reference", "churn/1", "{train}", "--labels", "label", "--importance", "zzz=1"], 2),
@@ -104,3 +105,15 @@ def test_bad_input_fails_cleanly_and_writes_nothing(
     before = deployed.counts()
     assert_clean_failure(deployed.run(*args), code)
     assert deployed.counts() == before
+
+
+def test_set_reference_names_the_columns_the_model_was_not_fitted_on(
+    deployed: Registry, files: dict[str, Path]
+) -> None:
+    before = deployed.counts()
+    result = deployed.run("monitor", "set-reference", "churn/2", str(files["train"]))
+    assert_clean_failure(result, 2)
+    assert "not fitted on: label" in result.stderr and "--labels" in result.stderr
+    assert deployed.counts() == before
+    fixed = deployed.run("monitor", "set-reference", "churn/2", str(files["train"]), "--labels", "label")
+    assert fixed.exit_code == 0, fixed.output

@@ -114,3 +114,23 @@ def test_importances_weight_drift_and_bad_ones_fail_the_same_both_ways(
     client.run_monitoring(deployment)
     [weighted] = client.figures(deployment, "drift.weighted")
     assert weighted.value == pytest.approx(0.75) and weighted.details["source"] == "given"
+
+
+def test_reference_columns_the_model_cannot_take_fail_the_same_both_ways(
+    setup: tuple[Client, Path], model: LogisticRegression, data: tuple[pd.DataFrame, np.ndarray]
+) -> None:
+    client, _ = setup
+    x, y = data
+    name = f"m{uuid.uuid4().hex[:8]}"
+    bare = client.register(model, name, capture_code=False)  # no signature: sklearn's fitted names decide
+    with pytest.raises(InvalidInputError, match=r"not fitted on: label\. Drop them.*labels="):
+        client.set_reference(bare.ref, x.assign(label=y))
+    with pytest.raises(InvalidInputError, match=r"lacks column\(s\) .* takes: b\. Add them"):
+        client.set_reference(bare.ref, x.drop(columns=["b"]))
+    with pytest.raises(NotFoundError):
+        client.get_reference(bare.ref)
+    assert client.audit(target=bare.ref, action="monitoring.reference.set").items == []
+    # the fix the message names works; the columns' order does not matter
+    assert client.set_reference(
+        bare.ref, x.assign(label=y)[["label", "d", "c", "a", "b"]], labels="label"
+    ).rows == len(x)
