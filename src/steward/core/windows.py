@@ -1,9 +1,9 @@
 """Monitoring windows and the figures they produce: pure values, no I/O.
 
 A *monitor* watches one deployment's payload log in fixed windows (an hour or a
-day, in UTC, as the log is partitioned, or every N rows of a version: ``rows:N``). Each window, per served version, gets a
-merged profile and a set of *figures*: named numbers such as ``drift.share``,
-``drift.age``, ``quality.missing.age``, ``performance.accuracy``,
+day, in UTC, as the log is partitioned; or every N rows of a version, ``rows:N``).
+Each window, per served version, gets a merged profile and a set of *figures*:
+named numbers such as ``drift.share``, ``drift.age``, ``quality.missing.age``, ``performance.accuracy``,
 ``estimated.roc_auc``, ``latency.p99`` and ``error_rate``, stored as small
 time-series rows. :class:`LatencyHistogram` is the mergeable latency summary a
 window keeps to answer percentiles without the raw requests.

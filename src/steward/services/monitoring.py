@@ -27,7 +27,6 @@ from steward.core.errors import InvalidInputError
 from steward.core.monitoring.drift import DriftConfig
 from steward.core.monitoring.profile import (
     Profile,
-    empty_like,
 )
 from steward.core.permissions import Permission
 from steward.core.windows import (
@@ -50,14 +49,7 @@ from steward.services.references import Loaded, as_frame, resolve_version
 from steward.services.references import load as load_reference
 from steward.services.registry import Clock, utcnow
 from steward.services.row_windows import BLOCK, TICK, run_rows
-from steward.services.window_state import (
-    RunTally,
-    merge_sample,
-    merge_states,
-    merge_stored,
-    merge_traffic,
-    window_figures,
-)
+from steward.services.window_state import RunTally, commit_window, merge_states
 
 #: ``progress(done, total, file)`` after each payload-log file.
 Progress = Callable[[int, int, str], None]
@@ -238,7 +230,10 @@ class MonitoringService:
                 tally.files += 1
                 if progress is not None:
                     progress(tally.files, len(new), name)
-            tally.figures += self._commit_window(deployment, start, end, windows, reference, consumed, config)
+            with self.store.write() as tx:
+                tally.figures += commit_window(
+                    tx, deployment, (start, end), windows, reference, consumed, config, self.clock()
+                )
             tally.starts.append(start)
         return tally
 
@@ -252,43 +247,6 @@ class MonitoringService:
             with self.store.read() as tx:
                 cache[version] = load_reference(tx, version)
         return cache[version]
-
-    def _commit_window(
-        self,
-        deployment: str,
-        start: datetime,
-        end: datetime,
-        windows: dict[str, dict[str, Any]],
-        reference_of: Callable[[str], Loaded | None],
-        consumed: list[tuple[str, int]],
-        config: DriftConfig,
-    ) -> int:
-        with self.store.write() as tx:
-            at = self.clock()
-            figures: list[Figure] = []
-            for version, state in windows.items():
-                stored = tx.monitoring.get_window(deployment, start, version)
-                traffic = merge_traffic(stored["traffic"] if stored else None, state)
-                reference = reference_of(version)
-                profile = state["profile"]
-                if stored and stored["profile"] and reference is not None:
-                    profile = merge_stored(profile, stored["profile"])
-                if profile is None and reference is not None:
-                    profile = empty_like(reference.profile)
-                rows = profile.rows if profile is not None else 0
-                sample = merge_sample(state.get("sample"), stored["profile"] if stored else None)
-                stored_profile = profile.to_dict() if profile is not None else {}
-                if sample is not None and stored_profile:
-                    stored_profile["sample"] = sample.to_dict()
-                tx.monitoring.put_window(
-                    deployment, start, end, version, rows=rows, profile=stored_profile, traffic=traffic, at=at
-                )  # fmt: skip
-                figures += window_figures(
-                    deployment, version, (start, end), traffic, profile, sample, reference, config
-                )
-            tx.monitoring.replace_figures(deployment, [(start, v) for v in windows], figures)
-            tx.monitoring.add_files(deployment, consumed, at)
-            return len(figures)
 
     # -- labels -----------------------------------------------------------------
 

@@ -19,9 +19,10 @@ import pandas as pd
 from steward.core.errors import InvalidInputError
 from steward.core.figures import estimated_figures, multivariate_figures, profile_figures, traffic_figures
 from steward.core.monitoring.drift import DriftConfig
-from steward.core.monitoring.profile import Profile, profile_like
+from steward.core.monitoring.profile import Profile, empty_like, profile_like
 from steward.core.monitoring.reservoir import RowSample, row_keys
 from steward.core.windows import Figure, LatencyHistogram
+from steward.ports import Transaction
 from steward.services.payloads import Chunk
 from steward.services.references import Loaded
 
@@ -158,3 +159,40 @@ def window_figures(
     if reference.multivariate is not None and sample is not None:
         figures += multivariate_figures(deployment, version, start, end, reference.multivariate, sample)
     return figures
+
+
+def commit_window(
+    tx: Transaction,
+    deployment: str,
+    span: tuple[datetime, datetime],
+    windows: dict[str, dict[str, Any]],
+    reference_of: Callable[[str], Loaded | None],
+    consumed: list[tuple[str, int]],
+    config: DriftConfig,
+    at: datetime,
+) -> int:
+    """Merge a time window's run states into what is stored, rewrite its figures and mark its files
+    consumed, in *tx*; the number of figures written."""
+    start, end = span
+    figures: list[Figure] = []
+    for version, state in windows.items():
+        stored = tx.monitoring.get_window(deployment, start, version)
+        traffic = merge_traffic(stored["traffic"] if stored else None, state)
+        reference = reference_of(version)
+        profile = state["profile"]
+        if stored and stored["profile"] and reference is not None:
+            profile = merge_stored(profile, stored["profile"])
+        if profile is None and reference is not None:
+            profile = empty_like(reference.profile)
+        rows = profile.rows if profile is not None else 0
+        sample = merge_sample(state.get("sample"), stored["profile"] if stored else None)
+        stored_profile = profile.to_dict() if profile is not None else {}
+        if sample is not None and stored_profile:
+            stored_profile["sample"] = sample.to_dict()
+        tx.monitoring.put_window(
+            deployment, start, end, version, rows=rows, profile=stored_profile, traffic=traffic, at=at
+        )  # fmt: skip
+        figures += window_figures(deployment, version, span, traffic, profile, sample, reference, config)
+    tx.monitoring.replace_figures(deployment, [(start, v) for v in windows], figures)
+    tx.monitoring.add_files(deployment, consumed, at)
+    return len(figures)
