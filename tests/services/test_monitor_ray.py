@@ -65,15 +65,18 @@ def log_files(m: Monitored) -> None:
 @pytest.mark.filterwarnings("ignore::FutureWarning")
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-def test_ray_figures_equal_the_local_ones(monitored: Monitored, local_ray: None) -> None:
+@pytest.mark.parametrize("window", ["hour", "rows:120"])
+def test_ray_figures_equal_the_local_ones(monitored: Monitored, local_ray: None, window: str) -> None:
     m = monitored
     m.app.monitoring.set_reference("churn/1", m.reference, labels=m.labels, actor="alice")
-    m.app.monitoring.configure("churn-api", window="hour", drift={"multivariate_sample": 50}, actor="alice")
     log_files(m)
     with Client(settings=m.app.settings) as client:
         client.create_deployment("churn-ray", "churn/1")
     shutil.copytree(m.payloads / "deployment=churn-api", m.payloads / "deployment=churn-ray")
-    m.app.monitoring.configure("churn-ray", window="hour", drift={"multivariate_sample": 50}, actor="alice")
+    for deployment in ("churn-api", "churn-ray"):
+        m.app.monitoring.configure(
+            deployment, window=window, drift={"multivariate_sample": 50}, actor="alice"
+        )
 
     local = m.app.monitoring.run("churn-api", actor="alice")
     ray = m.app.monitoring.run("churn-ray", actor="alice", engine="ray")
@@ -91,11 +94,17 @@ def test_ray_figures_equal_the_local_ones(monitored: Monitored, local_ray: None)
     assert len(found) == len(expected) > 50
     assert {f.name for f in found} >= {"drift.a", "drift.multivariate", "estimated.accuracy", "latency.p99"}
     for a, b in zip(expected, found, strict=True):
-        assert (a.start, a.version, a.name) == (b.start, b.version, b.name)
+        assert (a.start, a.end, a.version, a.name) == (b.start, b.end, b.version, b.name)
         if a.value is None:
             assert b.value is None, a.name
         else:
             assert b.value == pytest.approx(a.value, rel=1e-9, abs=1e-9), a.name
+    with m.app.store.read() as tx:  # rows:N: the same tails wait in the same open windows
+        tails = [
+            sorted((w["version"], w["start"], w["rows"]) for w in tx.monitoring.last_windows(d))
+            for d in ("churn-api", "churn-ray")
+        ]
+    assert tails[0] == tails[1]
     assert m.app.monitoring.run("churn-ray", actor="alice", engine="ray").files == 0  # incremental too
 
 

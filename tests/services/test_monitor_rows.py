@@ -159,10 +159,10 @@ def test_a_bad_row_window_is_refused(monitored: Monitored, window: str) -> None:
         monitored.app.monitoring.configure("churn-api", window=window, actor="alice")
 
 
-def test_ray_is_refused_for_row_windows_with_the_reason(monitored: Monitored) -> None:
+def test_an_unknown_engine_is_refused(monitored: Monitored) -> None:
     m = monitored
     m.app.monitoring.configure("churn-api", window="rows:100", actor="alice")
-    with pytest.raises(InvalidInputError, match="local engine"):
-        m.app.monitoring.run("churn-api", actor="alice", engine="ray")
     with pytest.raises(InvalidInputError, match="local or ray"):
         m.app.monitoring.run("churn-api", actor="alice", engine="spark")
+    with pytest.raises(InvalidInputError, match="goes with engine ray"):
+        m.app.monitoring.run("churn-api", actor="alice", ray_address="auto")

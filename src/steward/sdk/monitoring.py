@@ -150,8 +150,8 @@ class MonitoringMethods:
         """Process the payload-log files no run has read yet (incremental, idempotent).
 
         *progress(done, total, file)* is called after each file (embedded only; a control plane
-        runs the whole run in one request). *engine* ``ray`` profiles the files as Ray tasks (hour
-        and day windows), on the cluster at *ray_address* or a local Ray started for the run; against
+        runs the whole run in one request). *engine* ``ray`` profiles the files as Ray tasks, on the
+        cluster at *ray_address* or a local Ray started for the run; against
         a control plane, the server's side runs them."""
         return self._monitoring.run(
             deployment, actor=self.actor, progress=progress, engine=engine, ray_address=ray_address

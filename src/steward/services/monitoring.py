@@ -43,12 +43,13 @@ from steward.services import references
 from steward.services.access import AccessControl
 from steward.services.alerting import AlertService
 from steward.services.monitoring_engines import ENGINES, FileReader, file_reader
+from steward.services.monitoring_rows import run_rows
 from steward.services.payloads import PayloadLogReader
 from steward.services.performance import performance_figures
 from steward.services.references import Loaded, as_frame, resolve_version
 from steward.services.references import load as load_reference
 from steward.services.registry import Clock, utcnow
-from steward.services.row_windows import BLOCK, TICK, run_rows
+from steward.services.row_windows import BLOCK, TICK
 from steward.services.window_state import RunTally, commit_window, merge_states
 
 #: ``progress(done, total, file)`` after each payload-log file.
@@ -170,14 +171,10 @@ class MonitoringService:
 
         size = window_rows(monitor["window"])
         if size is not None:
-            if engine == "ray":
-                raise InvalidInputError(
-                    "--engine ray profiles hour and day windows; rows:N windows run with the local "
-                    "engine (each window depends on every row before it)."
-                )
             tally = run_rows(
-                self.store, self.log, deployment, new, size, config, reference, self.clock, progress
-            )
+                self.store, self.log, deployment, new, size, config, reference, self.clock, progress,
+                engine, ray_address,
+            )  # fmt: skip
         else:
             with file_reader(self.log, deployment, new, reference, config, engine, ray_address) as read:
                 tally = self._run_time(deployment, monitor["window"], new, read, reference, config, progress)

@@ -8,7 +8,8 @@ file is one task (``ray.remote``) that reads it from the payload log's folder
 or URL, explodes and profiles it like the version's reference; this process
 only lists the files' versions (one small column each), hands the tasks those
 references, and merges the results as they are asked for. A file a task cannot
-read comes back as a note, as with the local engine.
+read comes back as a note, as with the local engine. ``rows:N`` windows take two
+rounds of tasks (:func:`row_cutter`).
 
 Ray is an optional extra, imported only here and only when used.
 """
@@ -27,6 +28,7 @@ from steward.core.errors import require_extra
 from steward.core.monitoring.drift import DriftConfig
 from steward.services.payloads import PayloadLogReader
 from steward.services.references import Loaded
+from steward.services.row_windows import Cut, cut_file
 from steward.services.window_state import FileStates, read_states
 
 ENGINES = ("local", "ray")
@@ -72,6 +74,114 @@ def file_reader(
             return result
 
         yield read_ray
+
+
+@contextmanager
+def row_cutter(
+    log: PayloadLogReader,
+    deployment: str,
+    names: list[str],
+    room: Callable[[str], int],
+    size: int,
+    reference: Callable[[str], Loaded | None],
+    config: DriftConfig,
+    engine: str = "local",
+    address: str | None = None,
+) -> Iterator[Callable[[str], Cut]]:
+    """Cuts the ``rows:N`` files *names* (in log order) into pieces, here or as Ray tasks.
+
+    A file's pieces depend on how many rows each version's open window holds when the file starts,
+    that is on every earlier file. With Ray, a first round of tasks counts each file's rows per
+    version; from those counts this process works out where every file's windows start, and a
+    second round cuts and profiles the files at once. A file counted in the first round that
+    cannot be read in the second stops the run there (the later files' windows would shift); they
+    wait for the next run."""
+    sample_size = config.multivariate_sample
+    if engine == "local" or not names:
+
+        def local(name: str) -> Cut:
+            return cut_file(log, deployment, name, room, size, reference, sample_size)
+
+        yield local
+        return
+    require_extra("ray", "ray", "Monitoring with --engine ray")
+    with _connected(address) as ray:
+        count = ray.remote(_count_rows)
+        counts = ray.get([count.remote(log.root, log.storage_options, deployment, n) for n in names])
+        held: dict[str, int] = {}
+        rooms: dict[str, dict[str, int]] = {}
+        for name, found in zip(names, counts, strict=True):
+            if isinstance(found, str):
+                continue  # unreadable: the cutting task meets the same error and reports it
+            rooms[name] = {}
+            for version, rows in sorted(found.items()):
+                held.setdefault(version, size - room(version))
+                rooms[name][version] = size - held[version]
+                held[version] = (held[version] + rows) % size
+        shared = ray.put({version: reference(version) for version in held})
+        task = ray.remote(_cut_file)
+        futures = {
+            name: task.remote(
+                log.root,
+                log.storage_options,
+                deployment,
+                name,
+                rooms.get(name, {}),
+                size,
+                shared,
+                sample_size,
+            )
+            for name in names
+        }
+        stopped: list[str] = []
+
+        def read_ray(name: str) -> Cut:
+            if stopped:
+                raise OSError(f"{stopped[0]} could not be read, so this run stops before the files after it")
+            outcome = ray.get(futures.pop(name))
+            if isinstance(outcome, str):
+                if name in rooms:
+                    stopped.append(name)
+                raise OSError(outcome)
+            result: Cut = outcome
+            return result
+
+        yield read_ray
+
+
+def _count_rows(
+    root: str, storage_options: dict[str, Any], deployment: str, name: str
+) -> dict[str, int] | str:
+    """One Ray task: a file's rows per version (0 for a version with failed requests only)."""
+    log = PayloadLogReader(root, storage_options)
+    try:
+        chunk = log.ordered(deployment, name)
+    except (pa.ArrowException, OSError) as exc:
+        return str(exc)
+    counts = {str(v): 0 for v in set(chunk.requests["version"])}
+    for version, rows in chunk.rows.groupby("version", sort=False):
+        counts[str(version)] = len(rows)
+    return counts
+
+
+def _cut_file(
+    root: str,
+    storage_options: dict[str, Any],
+    deployment: str,
+    name: str,
+    rooms: dict[str, int],
+    size: int,
+    references: dict[str, Loaded | None],
+    sample_size: int,
+) -> Cut | str:
+    """One Ray task: a file's pieces, or the reason it cannot be read."""
+    log = PayloadLogReader(root, storage_options)
+    try:
+        return cut_file(
+            log, deployment, name, lambda v: rooms.get(v, size), size, references.get, sample_size
+        )
+    except (pa.ArrowException, OSError) as exc:
+        return str(exc)
 
 
 def _profile_file(

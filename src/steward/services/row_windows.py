@@ -6,7 +6,10 @@ then row; one file is one writer's flush). Per version, its rows fill the
 version's **open window**; when that holds N rows it closes, becomes a window
 like an hour's (figures, alerts, performance) and the next row opens the next
 one. A request's traffic (requests, errors, latency) counts in the window of
-its first row; a failed request (no rows) in the window open at its time.
+its first row; a failed request (no rows) in the window open at its time. A
+file is first :func:`cut` into profiled *pieces*, one per window it touches
+(here, or in a Ray task that knows how many rows each open window still
+takes), and the pieces are then added to the windows in log order.
 
 A window's start and end are its first and last row's times (a window without
 rows yet: its requests'), the start moved on by a microsecond when it would not
@@ -30,17 +33,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from steward.core.errors import InvalidInputError
-from steward.core.monitoring.drift import DriftConfig
 from steward.core.monitoring.profile import Profile, profile_like
 from steward.core.monitoring.reservoir import RowSample
-from steward.core.windows import Figure, LatencyHistogram, window_of
-from steward.ports import Store
+from steward.core.windows import LatencyHistogram, window_of
 from steward.services.payloads import Chunk, PayloadLogReader
 from steward.services.references import Loaded
-from steward.services.window_state import RunTally, add_sample, add_traffic, new_window, window_figures
+from steward.services.window_state import add_sample, add_traffic, new_window
 
 #: The key of a row window's bookkeeping in its stored traffic JSON.
 BLOCK = "block"
@@ -84,43 +84,30 @@ class OpenWindow:
             version, state, int(block["rows"]), last["start"], last["end"], list(block["segments"]), after
         )  # fmt: skip
 
-    def add(
-        self,
-        file: str,
-        span: tuple[int, int],
-        rows: pd.DataFrame,
-        requests: pd.DataFrame,
-        reference: Loaded | None,
-        sample_size: int,
-    ) -> None:
-        """Add the version's rows at positions *span* of *file*, and *requests*, to this window."""
-        if rows.empty and requests.empty:
-            return
-        add_traffic(self.state, requests)
-        if not rows.empty:
-            self.rows += len(rows)
-            self.segments.append([file, span[0], span[1]])
-            if reference is not None:
-                self._profile(rows, reference, sample_size)
-        times = (rows if not rows.empty else requests)["time"]
-        first, last = _utc(times.iloc[0]), _utc(times.max())
-        if self.start is None:
-            self.start = first if self.after is None or first > self.after else self.after + TICK
-        self.end = max(last, self.end or last, self.start)
-
-    def _profile(self, rows: pd.DataFrame, reference: Loaded, sample_size: int) -> None:
-        part = profile_like(reference.profile, rows.drop(columns=META))
-        earlier = self.state["profile"]
-        try:
-            self.state["profile"] = part if earlier is None else earlier.merge(part)
-        except InvalidInputError:  # the reference was set again since the window opened
-            self.state["profile"] = part
-        if reference.multivariate is not None:
-            features = reference.multivariate.features_
-            sample = self.state.get("sample")
-            if sample is not None and (sample.features != features or sample.size != sample_size):
-                self.state["sample"] = None
-            add_sample(self.state, features, sample_size, rows)
+    def absorb(self, piece: Piece) -> None:
+        """Add a stretch of the version's rows (and requests) to this window."""
+        mine, theirs = self.state, piece.state
+        mine["requests"] += theirs["requests"]
+        mine["errors"] += theirs["errors"]
+        mine["latency"] = mine["latency"].merge(theirs["latency"])
+        profile, more_rows = mine["profile"], theirs["profile"]
+        if more_rows is not None:
+            try:
+                mine["profile"] = more_rows if profile is None else profile.merge(more_rows)
+            except InvalidInputError:  # the reference was set again since the window opened
+                mine["profile"] = theirs["profile"]
+        sample, more = mine.get("sample"), theirs.get("sample")
+        if more is not None:
+            same = sample is not None and (sample.features, sample.size) == (more.features, more.size)
+            mine["sample"] = sample.merge(more) if sample is not None and same else more
+        if piece.rows:
+            self.rows += piece.rows
+            self.segments.append([piece.file, piece.span[0], piece.span[1]])
+        if piece.first is not None and piece.last is not None:
+            if self.start is None:
+                after = self.after
+                self.start = piece.first if after is None or piece.first > after else after + TICK
+            self.end = max(piece.last, self.end or piece.last, self.start)
 
     @property
     def empty(self) -> bool:
@@ -149,60 +136,112 @@ class OpenWindow:
         return stored
 
 
-class RowWindows:
-    """Every version's open window during a run, filled file by file."""
+@dataclass
+class Piece:
+    """A stretch of one version's rows in one file that falls in one window, profiled."""
 
-    def __init__(
-        self,
-        size: int,
-        sample_size: int,
-        reference: Callable[[str], Loaded | None],
-        last: Callable[[str], Mapping[str, Any] | None],
-    ) -> None:
-        self.size, self.sample_size = size, sample_size
-        self.reference, self.last = reference, last
-        self.open: dict[str, OpenWindow] = {}
+    version: str
+    file: str
+    span: tuple[int, int]  # the rows' first and past-the-last position among the version's in the file
+    state: dict[str, Any]  # as new_window(): profile, sample, requests, errors, latency
+    first: datetime | None
+    last: datetime | None
+    fills: bool  # the piece completes its window
 
-    def add(
-        self, file: str, chunk: Chunk, fallback: datetime
-    ) -> tuple[list[OpenWindow], set[str], dict[str, int]]:
-        """Add one file (in log order, see ``PayloadLogReader.ordered``): the windows it closed, the
-        versions whose open window changed, and rows of versions without a reference."""
-        closed: list[OpenWindow] = []
-        skipped: dict[str, int] = defaultdict(int)
-        naive = pd.Timestamp(fallback).tz_convert(None)  # the log's times are naive UTC
-        requests = chunk.requests.assign(time=chunk.requests["time"].fillna(naive))
-        rows = chunk.rows.assign(time=chunk.rows["time"].fillna(naive))
-        versions = sorted(set(requests["version"]))
-        for version in versions:
-            mine = rows[rows["version"] == version].reset_index(drop=True)
-            asked = requests[requests["version"] == version]
-            reference = self.reference(version)
-            if reference is None:
-                skipped[version] += len(mine)
-            closed += self._fill(version, file, mine, asked, reference)
-        return closed, set(versions), dict(skipped)
+    @property
+    def rows(self) -> int:
+        return self.span[1] - self.span[0]
 
-    def _fill(
-        self, version: str, file: str, rows: pd.DataFrame, requests: pd.DataFrame, reference: Loaded | None
-    ) -> list[OpenWindow]:
-        window = self.open.get(version) or OpenWindow.resume(version, self.last(version))
-        positions = _positions(requests, rows)
-        closed: list[OpenWindow] = []
-        done, total = 0, len(rows)
+
+#: What cutting a file gives: its row count, its pieces in order, rows of versions without a reference.
+Cut = tuple[int, list["Piece"], dict[str, int]]
+
+
+def cut(
+    file: str,
+    chunk: Chunk,
+    fallback: datetime,
+    room: Callable[[str], int],
+    size: int,
+    reference: Callable[[str], Loaded | None],
+    sample_size: int,
+) -> Cut:
+    """Cut one file (in log order, see ``PayloadLogReader.ordered``) into pieces: per version, first
+    the rows its open window still takes (``room(version)``), then windows of *size* rows."""
+    pieces: list[Piece] = []
+    skipped: dict[str, int] = defaultdict(int)
+    naive = pd.Timestamp(fallback).tz_convert(None)  # the log's times are naive UTC
+    requests = chunk.requests.assign(time=chunk.requests["time"].fillna(naive))
+    rows = chunk.rows.assign(time=chunk.rows["time"].fillna(naive))
+    for version in sorted(set(requests["version"])):
+        mine = rows[rows["version"] == version].reset_index(drop=True)
+        asked = requests[requests["version"] == version]
+        found = reference(version)
+        if found is None:
+            skipped[version] += len(mine)
+        positions = _positions(asked, mine)
+        done, total, left = 0, len(mine), room(version)
         while True:
-            room = self.size - window.rows
-            upto = min(total, done + room)
-            fills = upto - done == room
+            upto = min(total, done + left)
+            fills = upto - done == left
             mask = (positions >= done) & ((positions < upto) if fills else True)
-            window.add(file, (done, upto), rows.iloc[done:upto], requests[mask], reference, self.sample_size)
-            done = upto
+            part, its = mine.iloc[done:upto], asked[mask]
+            if fills or len(part) or len(its):
+                pieces.append(_piece(version, file, (done, upto), part, its, found, sample_size, fills))
+            done, left = upto, size
             if not fills:
                 break
-            closed.append(window)
-            window = OpenWindow(version, after=window.start)
-        self.open[version] = window
-        return closed
+    return len(rows), pieces, dict(skipped)
+
+
+def _piece(
+    version: str,
+    file: str,
+    span: tuple[int, int],
+    rows: pd.DataFrame,
+    requests: pd.DataFrame,
+    reference: Loaded | None,
+    sample_size: int,
+    fills: bool,
+) -> Piece:
+    state = new_window()
+    add_traffic(state, requests)
+    if reference is not None and len(rows):
+        state["profile"] = profile_like(reference.profile, rows.drop(columns=META))
+        if reference.multivariate is not None:
+            add_sample(state, reference.multivariate.features_, sample_size, rows)
+    times = (rows if len(rows) else requests)["time"]
+    first = utc(times.iloc[0]) if len(times) else None
+    last = utc(times.max()) if len(times) else None
+    return Piece(version, file, span, state, first, last, fills)
+
+
+class RowWindows:
+    """Every version's open window during a run, filled piece by piece."""
+
+    def __init__(self, size: int, last: Callable[[str], Mapping[str, Any] | None]) -> None:
+        self.size, self.last = size, last
+        self.open: dict[str, OpenWindow] = {}
+
+    def window(self, version: str) -> OpenWindow:
+        if version not in self.open:
+            self.open[version] = OpenWindow.resume(version, self.last(version))
+        return self.open[version]
+
+    def room(self, version: str) -> int:
+        """How many rows the version's open window still takes."""
+        return self.size - self.window(version).rows
+
+    def absorb(self, pieces: list[Piece]) -> tuple[list[OpenWindow], set[str]]:
+        """Add a file's pieces: the windows they closed, and the versions whose open window changed."""
+        closed: list[OpenWindow] = []
+        for piece in pieces:
+            window = self.window(piece.version)
+            window.absorb(piece)
+            if piece.fills:
+                closed.append(window)
+                self.open[piece.version] = OpenWindow(piece.version, after=window.start)
+        return closed, {p.version for p in pieces}
 
 
 def _positions(requests: pd.DataFrame, rows: pd.DataFrame) -> np.ndarray[Any, Any]:
@@ -218,81 +257,22 @@ def _positions(requests: pd.DataFrame, rows: pd.DataFrame) -> np.ndarray[Any, An
     return np.where(found.isna().to_numpy(), later, found.fillna(0).to_numpy()).astype(np.int64)
 
 
-def _utc(value: Any) -> datetime:
+def utc(value: Any) -> datetime:
     stamp = pd.Timestamp(value)
     stamp = stamp.tz_localize(UTC) if stamp.tzinfo is None else stamp.tz_convert(UTC)
     result: datetime = stamp.to_pydatetime()
     return result
 
 
-def run_rows(
-    store: Store,
+def cut_file(
     log: PayloadLogReader,
     deployment: str,
-    new: list[str],
+    name: str,
+    room: Callable[[str], int],
     size: int,
-    config: DriftConfig,
     reference: Callable[[str], Loaded | None],
-    clock: Callable[[], datetime],
-    progress: Callable[[int, int, str], None] | None = None,
-) -> RunTally:
-    """Window *new* files (not yet read) into every-*size*-rows windows; one transaction per file."""
-    with store.read() as tx:
-        last = {w["version"]: w for w in tx.monitoring.last_windows(deployment)}
-    windows = RowWindows(size, config.multivariate_sample, reference, last.get)
-    result = RunTally()
-    for name in _in_log_order(log, deployment, new):
-        fallback = window_of(log.partition_path(deployment, name), "hour")[0]
-        try:
-            chunk = log.ordered(deployment, name)
-        except (pa.ArrowException, OSError) as exc:  # a damaged file: left for a later run
-            result.notes.append(f"Cannot read {name} ({exc}); it stays unprocessed for the next run.")
-            continue
-        closed, changed, skipped = windows.add(name, chunk, fallback)
-        with store.write() as tx:
-            at = clock()
-            figures: list[Figure] = []
-            for window in closed:
-                assert window.start is not None and window.end is not None
-                figures += window_figures(
-                    deployment, window.version, (window.start, window.end), window.traffic(open=False),
-                    window.state["profile"], window.state.get("sample"), reference(window.version), config,
-                )  # fmt: skip
-                _put(tx, deployment, window, open=False, at=at)
-            for version in changed:
-                if not windows.open[version].empty:
-                    _put(tx, deployment, windows.open[version], open=True, at=at)
-            keys = [(w.start, w.version) for w in closed if w.start is not None]
-            tx.monitoring.replace_figures(deployment, keys, figures)
-            tx.monitoring.add_files(deployment, [(name, len(chunk.rows))], at)
-        result.files += 1
-        result.rows += len(chunk.rows)
-        result.starts += [start for start, _ in keys]
-        result.figures += len(figures)
-        for version, count in skipped.items():
-            result.skipped[version] += count
-        if progress is not None:
-            progress(result.files, len(new), name)
-    return result
-
-
-def _put(tx: Any, deployment: str, window: OpenWindow, *, open: bool, at: datetime) -> None:
-    assert window.start is not None and window.end is not None
-    tx.monitoring.put_window(
-        deployment, window.start, window.end, window.version, rows=window.rows,
-        profile=window.profile_json(), traffic=window.traffic(open=open), at=at,
-    )  # fmt: skip
-
-
-def _in_log_order(log: PayloadLogReader, deployment: str, names: list[str]) -> list[str]:
-    """Files by their earliest request (Parquet statistics; the partition's hour when unknown), then path."""
-    keyed = []
-    for name in names:
-        try:
-            first = log.first_time(deployment, name)
-        except (pa.ArrowException, OSError):
-            first = None  # unreadable: sorted by its partition, and reported when read
-        if first is None:
-            first = pd.Timestamp(window_of(log.partition_path(deployment, name), "hour")[0])
-        keyed.append((_utc(first), name))
-    return [name for _, name in sorted(keyed)]
+    sample_size: int,
+) -> Cut:
+    """Read one file in log order and cut it into pieces (the local engine, and each Ray task)."""
+    fallback = window_of(log.partition_path(deployment, name), "hour")[0]  # for rows without a time
+    return cut(name, log.ordered(deployment, name), fallback, room, size, reference, sample_size)
