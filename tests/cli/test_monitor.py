@@ -87,6 +87,9 @@ def test_monitor_from_reference_to_report(
         (["monitor", "report", "churn-api", "--json"], 3),
         (["monitor", "report", "churn-api", "--output", "/no/such/folder/r.html"], 2),
         (["monitor", "configure", "churn-api", "--window", "week"], 2),
+        (["monitor", "configure", "churn-api", "--window", "rows:5"], 2),
+        (["monitor", "run", "churn-api", "--engine", "spark"], 2),
+        (["monitor", "run", "churn-api", "--ray-address", "auto"], 2),
         (["monitor", "configure", "churn-api", "--multivariate-sample", "5"], 2),
         (["monitor", "configure", "churn-api", "--multivariate-sample", "many"], 2),
         (["monitor", "figures", "churn-api", "--since", "yesterday"], 2),
@@ -117,3 +120,27 @@ def test_set_reference_names_the_columns_the_model_was_not_fitted_on(
     assert deployed.counts() == before
     fixed = deployed.run("monitor", "set-reference", "churn/2", str(files["train"]), "--labels", "label")
     assert fixed.exit_code == 0, fixed.output
+
+
+def test_windows_of_every_n_rows_from_the_command_line(
+    deployed: Registry,
+    files: dict[str, Path],
+    fitted: LogisticRegression,
+    training: tuple[pd.DataFrame, np.ndarray],
+) -> None:
+    r = deployed
+    x, _ = training
+    assert (
+        r.run("monitor", "set-reference", "churn/2", str(files["train"]), "--labels", "label").exit_code == 0
+    )
+    result = r.run("monitor", "configure", "churn-api", "--window", "rows:50")
+    assert result.exit_code == 0 and "rows:50 windows" in result.stderr + result.stdout
+    write_payloads(r.folder / "home" / "payloads", "churn-api", "churn/2", x, fitted, T, rows_per_request=7)
+
+    result = r.run("monitor", "run", "churn-api", "--json")
+
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["rows"] == len(x) == 120 and len(summary["windows"]) == 2  # 20 rows wait for more
+    result = r.run("monitor", "figures", "churn-api", "--name", "rows", "--json")
+    assert [f["value"] for f in json.loads(result.stdout)["items"]] == [50, 50]

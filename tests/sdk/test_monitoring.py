@@ -134,3 +134,29 @@ def test_reference_columns_the_model_cannot_take_fail_the_same_both_ways(
     assert client.set_reference(
         bare.ref, x.assign(label=y)[["label", "d", "c", "a", "b"]], labels="label"
     ).rows == len(x)
+
+
+def test_row_windows_work_the_same_both_ways(
+    setup: tuple[Client, Path], model: LogisticRegression, data: tuple[pd.DataFrame, np.ndarray]
+) -> None:
+    client, payloads = setup
+    x, y = data
+    name, deployment = f"m{uuid.uuid4().hex[:8]}", f"d{uuid.uuid4().hex[:8]}"
+    version = client.register(model, name, input_example=x.head(5), capture_code=False)
+    client.create_deployment(deployment, version.ref)
+    client.set_reference(version.ref, x)
+    with pytest.raises(InvalidInputError, match=r"rows:N"):
+        client.configure_monitoring(deployment, window="rows:1")
+    assert client.configure_monitoring(deployment, window="rows:60")["window"] == "rows:60"
+    ids = write_payloads(payloads, deployment, version.ref, x, model, T, rows_per_request=2)
+
+    summary = client.run_monitoring(deployment)
+
+    assert summary.rows == len(x) == 200 and len(summary.windows) == 3  # 20 rows wait
+    assert [f.value for f in client.figures(deployment, "rows")] == [60, 60, 60]
+    labelled = client.log_labels(deployment, labels_for(ids, y[::2]))
+    assert labelled.matched == len(ids)
+    counts = [f.value for f in client.figures(deployment, "performance.labelled")]
+    assert len(counts) == 3 and sum(counts) <= len(ids) and all(c > 0 for c in counts)
+    with pytest.raises(InvalidInputError, match="local or ray"):
+        client.run_monitoring(deployment, engine="spark")

@@ -110,9 +110,11 @@ def row_cutter(
         counts = ray.get([count.remote(log.root, log.storage_options, deployment, n) for n in names])
         held: dict[str, int] = {}
         rooms: dict[str, dict[str, int]] = {}
+        unread: dict[str, str] = {}
         for name, found in zip(names, counts, strict=True):
             if isinstance(found, str):
-                continue  # unreadable: the cutting task meets the same error and reports it
+                unread[name] = found  # not counted, so not cut: reported, left for the next run
+                continue
             rooms[name] = {}
             for version, rows in sorted(found.items()):
                 held.setdefault(version, size - room(version))
@@ -122,26 +124,21 @@ def row_cutter(
         task = ray.remote(_cut_file)
         futures = {
             name: task.remote(
-                log.root,
-                log.storage_options,
-                deployment,
-                name,
-                rooms.get(name, {}),
-                size,
-                shared,
-                sample_size,
+                log.root, log.storage_options, deployment, name, rooms[name], size, shared, sample_size
             )
             for name in names
+            if name in rooms
         }
         stopped: list[str] = []
 
         def read_ray(name: str) -> Cut:
+            if name in unread:
+                raise OSError(unread[name])
             if stopped:
                 raise OSError(f"{stopped[0]} could not be read, so this run stops before the files after it")
             outcome = ray.get(futures.pop(name))
             if isinstance(outcome, str):
-                if name in rooms:
-                    stopped.append(name)
+                stopped.append(name)
                 raise OSError(outcome)
             result: Cut = outcome
             return result
