@@ -8,8 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from steward import Client
 from steward.core.errors import InvalidInputError
 from steward.core.windows import Figure
+from steward.services.monitoring_report import build_report
 from tests.payloads import labels_for, write_payloads
 
 from .conftest import Monitored
@@ -104,8 +106,6 @@ def _fresh_deployment_copy(m: Monitored) -> str:
     """A second deployment whose log holds the same files, monitored in one run."""
     import shutil
 
-    from steward import Client
-
     with Client(settings=m.app.settings) as client:
         client.create_deployment("churn-once", "churn/1")
     shutil.copytree(m.payloads / "deployment=churn-api", m.payloads / "deployment=churn-once")
@@ -166,3 +166,22 @@ def test_an_unknown_engine_is_refused(monitored: Monitored) -> None:
         m.app.monitoring.run("churn-api", actor="alice", engine="spark")
     with pytest.raises(InvalidInputError, match="goes with engine ray"):
         m.app.monitoring.run("churn-api", actor="alice", ray_address="auto")
+
+
+def test_each_version_fills_its_own_windows_and_the_latest_report_shows_each(monitored: Monitored) -> None:
+    m = monitored
+    with Client(settings=m.app.settings) as client:
+        client.register(m.model, "churn", input_example=m.reference.head(5), capture_code=False)
+    for ref in ("churn/1", "churn/2"):
+        m.app.monitoring.set_reference(ref, m.reference, actor="alice")
+    m.app.monitoring.configure("churn-api", window="rows:100", actor="alice")
+    write_payloads(m.payloads, "churn-api", "churn/1", frame(230, 8), m.model, T1, prefix="one")
+    write_payloads(m.payloads, "churn-api", "churn/2", frame(120, 9, 2.0), m.model, T2, prefix="two")
+
+    m.app.monitoring.run("churn-api", actor="alice")
+
+    rows = {(f.version, f.start): f.value for f in m.app.monitoring.figures("churn-api", name="rows")}
+    assert rows == {("churn/1", T1): 100, ("churn/1", T1 + US): 100, ("churn/2", T2): 100}
+    report = build_report(m.app.monitoring, "churn-api")  # latest: each version's newest window
+    assert {v: d["rows"] for v, d in report["versions"].items()} == {"churn/1": 100, "churn/2": 100}
+    assert report["window"]["start"] == (T1 + US).isoformat() and report["window"]["count"] == 2
