@@ -160,3 +160,14 @@ def test_row_windows_work_the_same_both_ways(
     assert len(counts) == 3 and sum(counts) <= len(ids) and all(c > 0 for c in counts)
     with pytest.raises(InvalidInputError, match="local or ray"):
         client.run_monitoring(deployment, engine="spark")
+
+
+def test_a_remote_client_cannot_name_the_servers_ray_cluster(
+    client: Client,
+) -> None:
+    if not client.uri.startswith("http"):
+        with pytest.raises(InvalidInputError, match="goes with engine ray"):
+            client.run_monitoring("any", ray_address="auto")
+        return
+    with pytest.raises(InvalidInputError, match="embedded clients"):
+        client.run_monitoring("any", engine="ray", ray_address="ray://10.0.0.1:10001")

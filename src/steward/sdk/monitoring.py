@@ -152,7 +152,7 @@ class MonitoringMethods:
         *progress(done, total, file)* is called after each file (embedded only; a control plane
         runs the whole run in one request). *engine* ``ray`` profiles the files as Ray tasks, on the
         cluster at *ray_address* or a local Ray started for the run; against
-        a control plane, the server's side runs them."""
+        a control plane, the server runs them on its own Ray (*ray_address* is refused there)."""
         return self._monitoring.run(
             deployment, actor=self.actor, progress=progress, engine=engine, ray_address=ray_address
         )

@@ -100,7 +100,11 @@ class RemoteMonitoring:
         engine: str = "local",
         ray_address: str | None = None,
     ) -> RunSummary:
-        params = {"engine": engine, **({"ray_address": ray_address} if ray_address else {})}
+        if ray_address is not None:
+            raise InvalidInputError(
+                "ray_address is for embedded clients; a control plane runs engine='ray' on its own Ray."
+            )
+        params = {"engine": engine}
         return RunSummary.from_dict(self.http.json("POST", self._path(deployment, "/run"), params=params))
 
     def labels(self, deployment: str, data: Any, *, actor: str, label_column: str = "label") -> LabelSummary:
