@@ -401,6 +401,10 @@ class MonitoringRepository(Protocol):
         self, deployment: str, *, since: datetime | None = None, until: datetime | None = None
     ) -> list[dict[str, Any]]: ...
 
+    def last_windows(self, deployment: str) -> list[dict[str, Any]]:
+        """Each version's newest window."""
+        ...
+
     def replace_figures(
         self,
         deployment: str,

@@ -95,7 +95,7 @@ class Promote(Body):
 
 
 class MonitorSettings(Body):
-    window: str = Field(default="hour", pattern="^(hour|day)$")
+    window: str = Field(default="hour", max_length=16)  # hour, day or rows:N; the service checks it
     drift: dict[str, Any] = Field(default_factory=dict)
 
 
