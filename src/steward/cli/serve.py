@@ -155,7 +155,7 @@ def _banner(
         f"  Ready:            {url}/v2/health/ready     Metrics: {url}/metrics",
         f"  Payload log:      {folder if folder is not None else 'off'}",
         f"  {('Replicas:' if engine == 'ray' else 'Workers:'):<18}{workers}"
-        + (f" (metrics are per {'replica' if engine == 'ray' else 'worker'})" if workers > 1 else ""),
+        + (" (metrics are per replica)" if engine == "ray" and workers > 1 else ""),
         "  Press Ctrl+C to stop.",
     ):
         out.print(line, markup=False, highlight=False, soft_wrap=True)

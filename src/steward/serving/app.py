@@ -104,6 +104,7 @@ class ServingApp:
         if self.payload_log is not None:
             self.payload_log.start()
         self.shadows.start()
+        self.metrics.start()
         self.runtime.start()
 
     async def shutdown(self) -> None:
@@ -111,6 +112,7 @@ class ServingApp:
         await asyncio.to_thread(self.shadows.close)  # their rows go to the payload log: before it closes
         if self.payload_log is not None:
             await asyncio.to_thread(self.payload_log.close)
+        await asyncio.to_thread(self.metrics.stop)
         if self._executor is not None:
             self._executor.shutdown(wait=True)
             self._executor = None

@@ -17,6 +17,7 @@ from steward.app import Steward
 from steward.services.packaging import load_version
 from steward.serving.app import Limits, ServingApp
 from steward.serving.changes import PostgresChangeListener
+from steward.serving.metrics import ServingMetrics
 from steward.serving.payload_log import PayloadLog
 from steward.serving.payload_sink import open_sink
 from steward.serving.runtime import Runtime
@@ -35,17 +36,21 @@ def create_app(
     limits: Limits | None = None,
     poll_interval: float | None = None,
     worker: str | None = None,
+    metrics_dir: str | None = None,
 ) -> ServingApp:
     """The app for *deployment*, reading it from *steward*'s store and loading from its artifacts.
 
     *payload_log* is a folder or an fsspec URL (written with the ``payloads_options`` setting).
-    *worker* (``w0``, ``w1``…) names this process's payload-log files when several serve one port."""
+    *worker* (``w0``, ``w1``…) names this process's payload-log files when several serve one port;
+    *metrics_dir* is then the folder all of them write their metrics to (see
+    :func:`steward.serving.metrics.enable_multiprocess`, called before this)."""
     uri = steward.settings.uri
     changes = PostgresChangeListener(uri) if uri.startswith(("postgresql", "postgres:")) else None
     runtime = Runtime(
         deployment,
         steward.deployments,
         lambda version: load_version(steward.artifacts, version),
+        metrics=ServingMetrics(deployment, multiprocess_dir=metrics_dir),
         poll_interval=poll_interval or (SAFETY_POLL_SECONDS if changes else POLL_SECONDS),
         changes=changes,
     )
