@@ -53,6 +53,8 @@ class ServeSpec:
     limits: Limits
     #: The folder every worker writes its metrics to (made and removed by the parent).
     metrics_dir: str | None = None
+    #: The ``--explain-background`` file (each worker reads its own sample of it).
+    explain_background: str | None = None
 
 
 def serve_worker(spec: ServeSpec, index: int) -> None:
@@ -74,6 +76,7 @@ def serve_worker(spec: ServeSpec, index: int) -> None:
             limits=spec.limits,
             worker=f"w{index}",
             metrics_dir=spec.metrics_dir,
+            explain_background=spec.explain_background,
         )
         run(app, spec.host, spec.port, reuse_port=True)
 
