@@ -62,7 +62,9 @@ async def test_each_row_gets_contributions_that_add_up_to_the_models_output(
     rows = answer["explanations"]
     assert len(rows) == 3
     model = registry.loader()(registry.version("churn/1"))
-    inputs = pd.DataFrame({"tenure": [0, 3, 6], "charges": [50.0, 51.0, 52.0], "plan": ["basic", "pro", "plus"]})
+    inputs = pd.DataFrame(
+        {"tenure": [0, 3, 6], "charges": [50.0, 51.0, 52.0], "plan": ["basic", "pro", "plus"]}
+    )
     expected = model.predict_proba(inputs)[:, 1]
     for row, want in zip(rows, expected, strict=True):
         assert set(row["values"]) == {"tenure", "charges", "plan"}
