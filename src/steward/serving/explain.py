@@ -31,7 +31,8 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -60,6 +61,18 @@ LINEAGE_ROLES = ("training", "reference")
 OptionsFor = Callable[[str], Mapping[str, Any]]
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Why a version has no background: the error's class and message, raised anew for each request
+    (a kept exception would keep its traceback, and through it the routing table it was raised under)."""
+
+    error: type[StewardError]
+    message: str
+
+    def raise_(self) -> NoReturn:
+        raise self.error(self.message)
+
+
 class Backgrounds:
     """Each version's background rows, drawn from the server's file or the version's lineage."""
 
@@ -75,7 +88,7 @@ class Backgrounds:
         self.options_for = options_for or (lambda url: {})
         self.rows = rows
         self.seed = seed
-        self._kept: OrderedDict[str, pd.DataFrame | StewardError] = OrderedDict()
+        self._kept: OrderedDict[str, pd.DataFrame | Refusal] = OrderedDict()
         self._lock = threading.Lock()
 
     @classmethod
@@ -94,27 +107,26 @@ class Backgrounds:
         with self._lock:
             if version.ref in self._kept:
                 return
-        try:
-            found: pd.DataFrame | StewardError = self._build(version)
-        except StewardError as exc:  # kept: the explain requests answer with it
-            found = exc
-        self._keep(version.ref, found)
+        self._keep(version.ref, self._draw(version))
 
     def get(self, version: ModelVersion) -> pd.DataFrame:
         """*version*'s background rows; the error that kept it from having any, raised."""
         with self._lock:
             found = self._kept.get(version.ref)
         if found is None:
-            try:
-                found = self._build(version)
-            except StewardError as exc:
-                found = exc
+            found = self._draw(version)
             self._keep(version.ref, found)
-        if isinstance(found, StewardError):
-            raise found
+        if isinstance(found, Refusal):
+            found.raise_()
         return found
 
-    def _keep(self, ref: str, found: pd.DataFrame | StewardError) -> None:
+    def _draw(self, version: ModelVersion) -> pd.DataFrame | Refusal:
+        try:
+            return self._build(version)
+        except StewardError as exc:  # kept: the explain requests answer with it
+            return Refusal(type(exc), exc.message)
+
+    def _keep(self, ref: str, found: pd.DataFrame | Refusal) -> None:
         with self._lock:
             self._kept[ref] = found
             while len(self._kept) > KEPT_VERSIONS:
