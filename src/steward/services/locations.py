@@ -47,6 +47,22 @@ class Location:
     fs: Any  # fsspec.AbstractFileSystem
     path: str
 
+    def __str__(self) -> str:
+        return self.shown
+
+    @property
+    def protocol(self) -> str:
+        found = self.fs.protocol
+        return str(found if isinstance(found, str) else found[0])
+
+    def bucket_exists(self) -> bool:
+        """Whether the first component of the path (an object store's bucket) exists."""
+        bucket = self.path.strip("/").split("/", 1)[0]
+        try:
+            return bool(self.fs.exists(bucket))
+        except OSError as exc:
+            raise InvalidInputError(f"Cannot reach {self.shown}: {_first_line(exc)}.") from None
+
     @property
     def name(self) -> str:
         return self.path.rstrip("/").rsplit("/", 1)[-1]
@@ -60,13 +76,6 @@ class Location:
         try:
             return bool(self.fs.isfile(self.path))
         except OSError as exc:  # the storage refused or could not be reached
-            raise InvalidInputError(f"Cannot reach {self.shown}: {_first_line(exc)}.") from None
-
-    def parent_exists(self) -> bool:
-        parent = self.fs._parent(self.path)
-        try:
-            return bool(not parent or self.fs.isdir(parent) or self.fs.exists(parent))
-        except OSError as exc:
             raise InvalidInputError(f"Cannot reach {self.shown}: {_first_line(exc)}.") from None
 
 
