@@ -208,3 +208,18 @@ def test_a_real_server_explains_with_its_background_file_and_keeps_answering(
         infer = httpx.post(f"{served.url}/v2/models/{DEPLOYMENT}/infer", json=oip_columns(1), timeout=60)
         assert infer.status_code == 200
     assert "Traceback" not in served.output()
+
+
+@pytest.mark.parametrize("suffix", ["parquet", "csv"])
+def test_a_background_file_is_read_only_as_far_as_its_first_rows(tmp_path: Path, suffix: str) -> None:
+    from steward.serving.explain import SOURCE_ROWS
+
+    frame, _ = churn_frame(3 * SOURCE_ROWS, seed=7)
+    frame["tenure"] = np.arange(len(frame))  # a row's number
+    path = tmp_path / f"big.{suffix}"
+    frame.to_parquet(path, row_group_size=SOURCE_ROWS // 2) if suffix == "parquet" else frame.to_csv(path)
+    backgrounds = Backgrounds.from_file(str(path))
+    assert backgrounds.source is not None and len(backgrounds.source) == 100
+    assert backgrounds.source["tenure"].max() < SOURCE_ROWS
+    assert backgrounds.source["tenure"].nunique() == 100  # drawn, not the first 100
+    assert backgrounds.source["tenure"].max() > 100

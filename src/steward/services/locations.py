@@ -93,9 +93,13 @@ def open_location(url: str, options: Mapping[str, Any] | None = None) -> Locatio
     return Location(url, fs, path)
 
 
-def read_frame(location: str | Path, options: Mapping[str, Any] | None = None) -> Any:
-    """A whole Parquet or CSV file (by extension), local or at a URL, as a pandas DataFrame."""
+def read_frame(
+    location: str | Path, options: Mapping[str, Any] | None = None, *, max_rows: int | None = None
+) -> Any:
+    """A Parquet or CSV file (by extension), local or at a URL, as a pandas DataFrame: all of it, or
+    its first *max_rows* rows (reading only as much of the file as they need)."""
     import pandas as pd
+    import pyarrow.parquet as pq
 
     shown = str(location)
     suffix = (Path(shown).suffix if not is_url(location) else open_location(shown, options).suffix).lower()
@@ -112,7 +116,12 @@ def read_frame(location: str | Path, options: Mapping[str, Any] | None = None) -
         opened = found.fs.open(found.path, "rb")
     try:
         with opened as f:
-            return pd.read_parquet(f) if suffix in (".parquet", ".pq") else pd.read_csv(f)
+            if suffix == ".csv":
+                return pd.read_csv(f, nrows=max_rows)
+            if max_rows is None:
+                return pd.read_parquet(f)
+            first = next(pq.ParquetFile(f).iter_batches(batch_size=max_rows), None)
+            return first.to_pandas() if first is not None else pd.read_parquet(f)
     except (OSError, ValueError, UnicodeDecodeError) as exc:
         raise InvalidInputError(f"Cannot read {shown}: {_first_line(exc)}.") from None
 

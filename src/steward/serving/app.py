@@ -119,6 +119,7 @@ class ServingApp:
         if self.payload_log is not None:
             await asyncio.to_thread(self.payload_log.close)
         await asyncio.to_thread(self.metrics.stop)
+        self.backgrounds.close()
         for pool in (self._executor, self._explainer):
             if pool is not None:
                 pool.shutdown(wait=True)

@@ -6,12 +6,15 @@ does, of at most :data:`MAX_ROWS` rows. Each row is explained by
 :func:`steward.services.explain.explain_row` (TreeSHAP for tree ensembles,
 exact for linear models, sampling Shapley otherwise) against the version's
 *background*: at most :data:`BACKGROUND_ROWS` rows, drawn once per version
-when it is loaded (in the refresh thread, off the request path) from
+when it is loaded, off the request path, from the first :data:`SOURCE_ROWS`
+rows of
 
 1. the server's ``--explain-background`` file (a Parquet or CSV sample of the
-   training data, local or at a URL), the same file for every version; or
+   training data, local or at a URL), read once at start, the same rows for
+   every version (each version's drawn in the refresh thread: no I/O); or
 2. the version's lineage: its ``training`` (else ``reference``) dataset, when
-   it was registered with a ``uri`` the server can read.
+   it was registered with a ``uri`` the server can read; read on a thread of
+   its own, so that a slow read never holds up a swap.
 
 Explanations run on one thread of their own, never on the event loop, so a
 slow one delays other explanations but not predictions. The answer::
@@ -31,6 +34,7 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -52,6 +56,8 @@ log = logging.getLogger("steward.serving")
 MAX_ROWS = 16
 #: Background rows kept per version.
 BACKGROUND_ROWS = 100
+#: They are drawn from the first this many rows of the file (only that much of it is read).
+SOURCE_ROWS = 10_000
 #: Versions whose background rows are kept (the oldest is dropped, and drawn again if asked for).
 KEPT_VERSIONS = 32
 METHODS = ("auto", "treeshap", "linear", "sampling")
@@ -88,14 +94,15 @@ class Backgrounds:
         self.options_for = options_for or (lambda url: {})
         self.rows = rows
         self.seed = seed
-        self._kept: OrderedDict[str, pd.DataFrame | Refusal] = OrderedDict()
+        self._kept: OrderedDict[str, pd.DataFrame | Refusal | Future[pd.DataFrame | Refusal]] = OrderedDict()
         self._lock = threading.Lock()
+        self._reader: ThreadPoolExecutor | None = None  # reads lineage datasets, off the refresh thread
 
     @classmethod
     def from_file(cls, location: str, options_for: OptionsFor | None = None) -> Backgrounds:
         """The rows of *location* (a Parquet or CSV file, path or URL), read once: a bounded sample."""
         options = (options_for or (lambda url: {}))(location)
-        frame = read_frame(location, options)
+        frame = read_frame(location, options, max_rows=SOURCE_ROWS)
         if len(frame) == 0:
             raise InvalidInputError(f"The explanation background {location} has no rows.")
         made = cls(None, options_for=options_for)
@@ -103,22 +110,38 @@ class Backgrounds:
         return made
 
     def prepare(self, version: ModelVersion, model: ServedModel) -> None:
-        """Draw *version*'s background now (the refresh thread calls this after loading it)."""
+        """Draw *version*'s background (the refresh thread calls this after loading it): from the
+        server's rows at once, from the version's lineage data on the reader thread."""
         with self._lock:
             if version.ref in self._kept:
+                return
+            if self.source is None:
+                if self._reader is None:
+                    self._reader = ThreadPoolExecutor(1, thread_name_prefix="steward-background")
+                self._kept[version.ref] = self._reader.submit(self._draw, version)
+                self._trim()
                 return
         self._keep(version.ref, self._draw(version))
 
     def get(self, version: ModelVersion) -> pd.DataFrame:
-        """*version*'s background rows; the error that kept it from having any, raised."""
+        """*version*'s background rows (waiting for a read under way); the error that kept it from
+        having any, raised."""
         with self._lock:
             found = self._kept.get(version.ref)
+        if isinstance(found, Future):
+            found = found.result()
         if found is None:
             found = self._draw(version)
             self._keep(version.ref, found)
         if isinstance(found, Refusal):
             found.raise_()
         return found
+
+    def close(self) -> None:
+        """Stop the reader thread; a read under way is not waited for."""
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            reader.shutdown(wait=False, cancel_futures=True)
 
     def _draw(self, version: ModelVersion) -> pd.DataFrame | Refusal:
         try:
@@ -129,8 +152,11 @@ class Backgrounds:
     def _keep(self, ref: str, found: pd.DataFrame | Refusal) -> None:
         with self._lock:
             self._kept[ref] = found
-            while len(self._kept) > KEPT_VERSIONS:
-                self._kept.popitem(last=False)
+            self._trim()
+
+    def _trim(self) -> None:
+        while len(self._kept) > KEPT_VERSIONS:
+            self._kept.popitem(last=False)
 
     def _build(self, version: ModelVersion) -> pd.DataFrame:
         signature = version.signature
@@ -163,7 +189,8 @@ class Backgrounds:
         for role in LINEAGE_ROLES:
             for dataset in version.lineage.datasets:
                 if dataset.role == role and dataset.uri:
-                    return self._sample(read_frame(dataset.uri, self.options_for(dataset.uri)))
+                    options = self.options_for(dataset.uri)
+                    return self._sample(read_frame(dataset.uri, options, max_rows=SOURCE_ROWS))
         raise NotFoundError(
             f"Version {version.ref} has no background rows to explain against: start the server with "
             "--explain-background FILE (a sample of the training data), or register the version with "
