@@ -223,3 +223,22 @@ def test_a_background_file_is_read_only_as_far_as_its_first_rows(tmp_path: Path,
     assert backgrounds.source["tenure"].max() < SOURCE_ROWS
     assert backgrounds.source["tenure"].nunique() == 100  # drawn, not the first 100
     assert backgrounds.source["tenure"].max() > 100
+
+
+async def test_a_model_that_raises_while_explained_is_a_500_naming_it_and_the_server_keeps_going(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from steward.serving import explain
+
+    def failing(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("the model divided by zero")
+
+    monkeypatch.setattr(explain, "explain_row", failing)
+    response = await client.post(URL, json=oip_columns(1))
+    assert response.status_code == 500
+    assert response.json() == {"error": "explanation failed: ZeroDivisionError: the model divided by zero"}
+    monkeypatch.setattr(explain, "explain_batch", lambda *args: {}["a bug of ours"])
+    response = await client.post(URL, json=oip_columns(1))
+    assert response.status_code == 500 and response.json() == {"error": "internal error: KeyError"}
+    monkeypatch.undo()
+    assert (await client.post(URL, json=oip_columns(1))).status_code == 200

@@ -329,6 +329,11 @@ class ServingApp:
             status, payload = 200, dumps({**answer, "explanations": rows})
         except StewardError as exc:
             status, payload = status_for(exc), error_body(exc.message)
+        except (Disconnected, asyncio.CancelledError):
+            raise
+        except Exception as exc:  # a bug of ours: answer 500 and keep the worker serving
+            log.exception("internal error answering %s", scope["path"])
+            payload = error_body(f"internal error: {type(exc).__name__}")
         finally:
             label = route.label if route is not None else ""
             self.metrics.observe(label, "explain", status, time.perf_counter() - started)

@@ -128,7 +128,7 @@ def read_request(body: bytes, header_length: int | None) -> Request:
     binary.attach(inputs, raw)
     parameters = document.get("parameters") if isinstance(document, dict) else None
     if parameters is not None and not isinstance(parameters, dict):
-        raise InvalidInputError('"parameters" is an object, e.g. {"method": "sampling"}.')
+        raise InvalidInputError('"parameters" is an object of named values, e.g. {"class_index": 1}.')
     return Request(inputs, outputs, request_id, _binary_outputs(document), parameters or {})
 
 
