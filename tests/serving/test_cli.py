@@ -38,3 +38,19 @@ def test_a_payload_log_url_nothing_can_write_fails_clearly(registry: Registry, t
     assert result.exit_code == 2, result.output
     assert result.stderr.strip().startswith("Error: ") and "unknown scheme 'nosuch'" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_an_explain_background_that_cannot_be_read_fails_clearly(registry: Registry, tmp_path: Path) -> None:
+    Client(registry.uri, actor="t").create_deployment("churn-api", {"churn/1": 100})
+    base = ["--uri", registry.uri, "serve", "churn-api", "--port", str(free_port()), "--no-payload-log"]
+    (tmp_path / "rows.txt").write_text("tenure\n1\n")
+    for given, words, code in [
+        (str(tmp_path / "missing.parquet"), "No such data file", 3),
+        (str(tmp_path / "rows.txt"), "use a Parquet (.parquet, .pq) or CSV", 2),
+    ]:
+        result = CliRunner().invoke(
+            app, [*base, "--explain-background", given], env={"STEWARD_HOME": str(tmp_path)}
+        )
+        assert result.exit_code == code, result.output
+        assert result.stderr.strip().startswith("Error: ") and words in result.stderr
+        assert "Traceback" not in result.output

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import fsspec
 import httpx
 import numpy as np
 import pandas as pd
@@ -22,6 +23,8 @@ from sklearn.linear_model import LogisticRegression
 
 from steward import Client
 from steward.core.errors import InvalidInputError
+from steward.core.scoring import ScoreOptions
+from tests.artifacts.conftest import s3_bucket, s3_endpoint  # noqa: F401 - fixtures
 from tests.servers import free_port, wait_ready
 
 pytestmark = [
@@ -107,6 +110,35 @@ def test_bad_rows_on_ray_raise_the_same_error_and_leave_no_file(
         client.score("churn", folder / "nulls.parquet", folder / "nulls-out.parquet", engine="ray")
     assert not (folder / "nulls-out.parquet").exists()
     assert not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_ray_reads_an_s3_input_and_writes_an_s3_output_as_the_local_engine(
+    ray_address: str,
+    registry: tuple[Client, Path, LogisticRegression],
+    s3_bucket: tuple[str, dict[str, Any]],  # noqa: F811
+) -> None:
+    from steward.sdk.scoring import VersionLoader
+    from steward.services.ray_scoring import score_with_ray
+    from steward.services.scoring import score_file
+
+    client, folder, _ = registry
+    bucket, options = s3_bucket
+    fs = fsspec.filesystem("s3", **options)
+    fs.put_file(str(folder / "in.parquet"), f"{bucket}/in/rows.parquet")
+    model = client.load("churn/1")
+    try:
+        local = score_file(model, folder / "in.parquet", folder / "local-s3.parquet", ScoreOptions(700))
+        on_ray = score_with_ray(
+            model, VersionLoader(client.settings, model.version), f"s3://{bucket}/in/rows.parquet",
+            f"s3://{bucket}/out/rows.parquet", ScoreOptions(700),
+            input_options=options, output_options=options,
+        )  # fmt: skip
+    finally:
+        model.close()
+    assert (on_ray.rows, on_ray.output) == (local.rows, f"s3://{bucket}/out/rows.parquet")
+    with fs.open(f"{bucket}/out/rows.parquet", "rb") as f:
+        assert pq.read_table(f).equals(pq.read_table(folder / "local-s3.parquet"))
+    assert not [p for p in fs.find(bucket) if p.endswith(".tmp")]
 
 
 def test_serve_engine_ray_runs_replicas_behind_the_ray_proxy(

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pyarrow.parquet as pq
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from steward import Client
 from steward.serving.server import listen
@@ -99,3 +100,44 @@ def test_two_workers_answer_on_one_port_and_flush_their_logs_on_sigterm(
         by_worker[worker] = by_worker.get(worker, 0) + pq.read_table(path).num_rows
     assert set(by_worker) == {"w0", "w1"}, by_worker  # both answered, both flushed on SIGTERM
     assert sum(by_worker.values()) == 60
+
+
+def _counted(text: str, name: str) -> tuple[float, int]:
+    """The sum of *name*'s samples in a /metrics text, and how many samples it has."""
+    found = [s.value for f in text_string_to_metric_families(text) for s in f.samples if s.name == name]
+    return sum(found), len(found)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(socket, "SO_REUSEPORT"), reason="needs SO_REUSEPORT")
+def test_metrics_of_two_workers_are_one_total_from_either(
+    registry: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Client(registry.uri, actor="tester") as client:
+        client.create_deployment(DEPLOYMENT, {"churn/1": 100})
+    temp = tmp_path / "temp"  # where the server makes its metrics folder
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
+    with steward_serve(tmp_path, registry.uri, DEPLOYMENT, "--workers", "2", "--no-payload-log") as served:
+        _wait_until_every_worker_is_ready(served.url)
+        (folder,) = [p for p in temp.iterdir() if p.name.startswith("steward-metrics-")]
+        sent = 0
+        for i in range(40):  # a new connection each time: both workers answer some
+            answer = httpx.post(f"{served.url}/invocations", json=split([[i, 20.0, "basic"]]), timeout=30)
+            assert answer.status_code == 200
+            sent += 1
+        answered_by = {f.name.rsplit("_", 1)[1] for f in folder.glob("counter_*.db")}
+        assert len(answered_by) == 2, answered_by  # both workers counted requests of their own
+        for _ in range(12):  # each scrape may land on either worker: every one sees the total
+            text = httpx.get(f"{served.url}/metrics", timeout=30).text
+            total, _ = _counted(text, "steward_requests_total")
+            assert total == sent
+            latency, _ = _counted(text, "steward_request_latency_seconds_count")
+            assert latency == sent
+            in_flight, samples = _counted(text, "steward_in_flight_requests")
+            assert samples == 1 and in_flight == 0  # one summed gauge, not one per worker
+            depth, samples = _counted(text, "steward_payload_log_queue_depth")
+            assert samples == 1 and depth == 0
+        served.process.send_signal(signal.SIGTERM)
+        assert served.process.wait(timeout=60) == 0, served.output()
+    assert not folder.exists(), "the metrics folder outlived the server"

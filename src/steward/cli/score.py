@@ -1,8 +1,9 @@
-"""``steward score``: a Parquet or CSV file through a model version, into a Parquet or CSV file."""
+"""``steward score``: a Parquet or CSV file through a model version, into a Parquet or CSV file.
+
+Either may be a local path or an fsspec URL (``s3://bucket/key.parquet``)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -21,14 +22,18 @@ def score(
         str, typer.Argument(metavar="MODEL_REF", help="The version: churn/3, churn@champion, churn.")
     ],
     input: Annotated[
-        Path,
-        typer.Argument(metavar="INPUT", help="A .parquet or .csv file of rows to score.", show_default=False),
+        str,
+        typer.Argument(
+            metavar="INPUT",
+            help="A .parquet or .csv file of rows to score: a path or a URL (s3://bucket/in.parquet).",
+            show_default=False,
+        ),
     ],
     output: Annotated[
-        Path,
+        str,
         typer.Argument(
             metavar="OUTPUT",
-            help="The .parquet or .csv file to write (replaced when complete).",
+            help="The .parquet or .csv file to write, path or URL (replaced when complete).",
             show_default=False,
         ),
     ],

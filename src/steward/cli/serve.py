@@ -12,8 +12,7 @@ from steward.cli.server import HostOption, base_url, check_port_free, is_loopbac
 from steward.core.errors import InvalidInputError
 
 if TYPE_CHECKING:
-    from steward.serving.app import Limits
-    from steward.settings import Settings
+    from steward.serving.ray_engine import RaySpec
 
 
 def serve(
@@ -43,6 +42,16 @@ def serve(
     no_payload_log: Annotated[
         bool, typer.Option("--no-payload-log", help="Do not log requests and predictions.")
     ] = False,
+    explain_background: Annotated[
+        str | None,
+        typer.Option(
+            "--explain-background",
+            metavar="FILE|URL",
+            help="Parquet or CSV sample of the training data that /explain compares rows with "
+            "(at most 100 rows kept). Default: each version's lineage training dataset, if it has a uri.",
+            show_default=False,
+        ),
+    ] = None,
     max_body_mb: Annotated[
         float, typer.Option("--max-body-mb", min=0.001, metavar="MB", help="Largest request body accepted.")
     ] = 16.0,
@@ -87,7 +96,8 @@ def serve(
     from steward.app import Steward
     from steward.serving.app import Limits
     from steward.serving.payload_sink import open_sink
-    from steward.serving.server import create_app, run
+    from steward.serving.ray_engine import RaySpec
+    from steward.serving.server import create_app, open_backgrounds, run
     from steward.serving.workers import ServeSpec, run_workers
 
     folder = None if no_payload_log else (payload_log or settings.payloads)
@@ -99,15 +109,21 @@ def serve(
             sink = open_sink(folder, settings.payloads_options)
             sink.prepare()  # a bad location fails now, clearly
             shown = sink.location
+        backgrounds = open_backgrounds(settings, explain_background)  # a bad file fails now, clearly
         routes = [f"{r.version.ref} ({r.weight:g}%)" for r in resolved.routes]
         if engine == "ray":
-            _serve_on_ray(settings, deployment, routes, host, port, folder, limits, replicas, ray_address)
+            ray_spec = RaySpec(settings, deployment, folder, limits, explain_background)
+            _serve_on_ray(ray_spec, routes, host, port, replicas, ray_address)
             return
         _banner(deployment, routes, host, port, shown, workers)
         if workers == 1:
-            run(create_app(steward, deployment, payload_log=folder, limits=limits), host, port)
+            app = create_app(
+                steward, deployment, payload_log=folder, limits=limits, explain_background=backgrounds
+            )
+            run(app, host, port)
     if workers > 1:
-        problems = run_workers(ServeSpec(settings, deployment, host, port, folder, limits), workers)
+        spec = ServeSpec(settings, deployment, host, port, folder, limits, None, explain_background)
+        problems = run_workers(spec, workers)
         if problems:
             note(f"Stopped: {'; '.join(problems)} (see its output above).")
             raise typer.Exit(1)
@@ -115,23 +131,15 @@ def serve(
 
 
 def _serve_on_ray(
-    settings: Settings,
-    deployment: str,
-    routes: list[str],
-    host: str,
-    port: int,
-    folder: str | None,
-    limits: Limits,
-    replicas: int,
-    address: str,
+    spec: RaySpec, routes: list[str], host: str, port: int, replicas: int, address: str
 ) -> None:
-    from steward.serving.ray_engine import RaySpec, serve_on_ray
+    from steward.serving.ray_engine import serve_on_ray
 
     def ready(started_here: bool) -> None:
-        _banner(deployment, routes, host, port, folder, replicas, engine="ray")
+        folder = str(spec.payload_log) if spec.payload_log is not None else None
+        _banner(spec.deployment, routes, host, port, folder, replicas, engine="ray")
         note("  Ray:              " + ("a local Ray started for this command" if started_here else address))
 
-    spec = RaySpec(settings, deployment, folder, limits)
     serve_on_ray(spec, replicas=replicas, host=host, port=port, address=address, on_ready=ready)
     note("Stopped.")
 
@@ -155,7 +163,7 @@ def _banner(
         f"  Ready:            {url}/v2/health/ready     Metrics: {url}/metrics",
         f"  Payload log:      {folder if folder is not None else 'off'}",
         f"  {('Replicas:' if engine == 'ray' else 'Workers:'):<18}{workers}"
-        + (f" (metrics are per {'replica' if engine == 'ray' else 'worker'})" if workers > 1 else ""),
+        + (" (metrics are per replica)" if engine == "ray" and workers > 1 else ""),
         "  Press Ctrl+C to stop.",
     ):
         out.print(line, markup=False, highlight=False, soft_wrap=True)

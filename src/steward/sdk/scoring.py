@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from steward.core.errors import InvalidInputError
 from steward.core.registry import ModelVersion
 from steward.core.scoring import DEFAULT_BATCH_SIZE, ScoreOptions
 from steward.ports import ArtifactStore
+from steward.services.locations import storage_options_for
 from steward.services.packaging import LoadedModel, load_version
 from steward.services.scoring import Progress, ScoreResult, score_file
 from steward.settings import Settings
@@ -67,23 +68,45 @@ class ScoringMethods:
     ) -> ScoreResult:
         """Score a Parquet or CSV file with version *ref* into a Parquet or CSV file (by extension).
 
-        Reads *batch_size* rows at a time, checks them against the version's signature, and writes
-        the input's columns (unless ``keep_columns=False``), ``prediction``, ``proba_<class>`` with
+        *input* and *output* are paths or fsspec URLs (``s3://bucket/in.parquet``); a URL on the
+        artifacts' kind of storage is reached with the ``artifacts_options`` setting. Reads
+        *batch_size* rows at a time, checks them against the version's signature, and writes the
+        input's columns (unless ``keep_columns=False``), ``prediction``, ``proba_<class>`` with
         ``proba=True``, and ``model_version``. The output appears only when complete."""
         if engine not in ENGINES:
             raise InvalidInputError(f"Unknown engine {engine!r}: use 'local' or 'ray'.")
         chosen = tuple(columns) if columns is not None else None
         options = ScoreOptions(batch_size, chosen, keep_columns, proba)
         version = self._registry.get_version(ref)
+        in_options, out_options = self._storage_options(input), self._storage_options(output)
         model = load_version(self._artifacts, version)
         try:
             if engine == "local":
-                return score_file(model, Path(input), Path(output), options, progress=progress)
+                return score_file(
+                    model,
+                    input,
+                    output,
+                    options,
+                    progress=progress,
+                    input_options=in_options,
+                    output_options=out_options,
+                )
             from steward.services.ray_scoring import score_with_ray
 
             loader = VersionLoader(self.settings, version)
             return score_with_ray(
-                model, loader, Path(input), Path(output), options, address=ray_address, progress=progress
+                model,
+                loader,
+                input,
+                output,
+                options,
+                address=ray_address,
+                progress=progress,
+                input_options=in_options,
+                output_options=out_options,
             )
         finally:
             model.close()
+
+    def _storage_options(self, location: str | Path) -> dict[str, Any]:
+        return storage_options_for(location, self.settings.artifacts, self.settings.artifacts_options)

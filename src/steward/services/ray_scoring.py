@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from steward.core.errors import StewardError, error_class_for, require_extra
 from steward.core.scoring import ScoreOptions, ScorePlan
@@ -29,11 +28,15 @@ from steward.services.scoring import (
     OutputFile,
     Progress,
     ScoreResult,
+    Source,
     check_paths,
     csv_convert_options,
     input_schema,
     make_plan,
+    read_chunks,
     score_chunk,
+    shown,
+    source,
 )
 
 #: Columns of the one-row table a worker returns instead of raising a Steward error (bad input).
@@ -60,31 +63,38 @@ class RayScorer:
 def score_with_ray(
     model: LoadedModel,
     load: Loader,
-    input: Path,
-    output: Path,
+    input: str | Path,
+    output: str | Path,
     options: ScoreOptions | None = None,
     *,
     address: str | None = None,
     actors: int | None = None,
     progress: Progress | None = None,
+    input_options: Mapping[str, Any] | None = None,
+    output_options: Mapping[str, Any] | None = None,
 ) -> ScoreResult:
     """Score *input* into *output* on Ray; *model* (loaded here) decides the plan, *load* runs on workers.
 
     *address* is a running cluster (``auto``, ``ray://host:10001``); None starts a local Ray for
     this run when none is connected. *actors* is how many model replicas score (default: the
-    cluster's CPUs, at most 8)."""
+    cluster's CPUs, at most 8). An input URL is read by the workers through its fsspec filesystem
+    (with *input_options*); the output is written here, as a local run writes it."""
     require_extra("ray", "ray", "Scoring with --engine ray")
     options = options or ScoreOptions()
     started = time.perf_counter()
-    in_format, out_format = check_paths(input, output)
-    plan = make_plan(model, input_schema(input, in_format), options)
-    total = pq.ParquetFile(input).metadata.num_rows if in_format == "parquet" else None
+    src, dst = source(input, input_options), source(output, output_options)
+    in_format, out_format = check_paths(src, dst)
+    plan = make_plan(model, input_schema(src, in_format), options)
+    total = read_chunks(src, in_format, plan, options.batch_size).total
+    path, filesystem = _for_arrow(src)
     rows = 0
     with _ray(address) as ray:
         if in_format == "parquet":
-            dataset = ray.data.read_parquet(str(input), columns=plan.read_columns)
+            dataset = ray.data.read_parquet(path, columns=plan.read_columns, filesystem=filesystem)
         else:
-            dataset = ray.data.read_csv(str(input), convert_options=csv_convert_options(plan))
+            dataset = ray.data.read_csv(
+                path, convert_options=csv_convert_options(plan), filesystem=filesystem
+            )
         size = actors or max(1, min(8, int(ray.cluster_resources().get("CPU", 1))))
         scored = dataset.map_batches(
             RayScorer,
@@ -94,14 +104,23 @@ def score_with_ray(
             # from one actor up: a fixed pool as large as the cluster would leave no CPU to read with
             compute=ray.data.ActorPoolStrategy(min_size=1, max_size=size),
         )
-        with OutputFile(output, out_format, plan) as out:
+        with OutputFile(dst, out_format, plan) as out:
             for batch in scored.iter_batches(batch_format="pyarrow", batch_size=None):
                 _raise_if_error(batch)
                 out.write(batch)
                 rows += len(batch)
                 if progress is not None:
                     progress(rows, total)
-    return ScoreResult(plan.version, rows, output, time.perf_counter() - started, engine="ray")
+    return ScoreResult(plan.version, rows, shown(dst), time.perf_counter() - started, engine="ray")
+
+
+def _for_arrow(path: Source) -> tuple[str, Any]:
+    """The path and filesystem Ray Data reads: a local path alone, or the fsspec one wrapped for Arrow."""
+    if isinstance(path, Path):
+        return str(path), None
+    from pyarrow.fs import FSSpecHandler, PyFileSystem
+
+    return path.path, PyFileSystem(FSSpecHandler(path.fs))
 
 
 @contextmanager

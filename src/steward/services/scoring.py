@@ -9,6 +9,13 @@ and renamed when complete: a failed run leaves no partial file. Every output
 row names the version that scored it (column ``model_version``; Parquet files
 also carry it in their schema metadata).
 
+Input and output are local paths or any fsspec URL (``s3://bucket/in.parquet``),
+each read or written with the storage options the caller gives (the client
+passes the ``artifacts_options`` setting to a URL on the artifacts' kind of
+storage, see :mod:`steward.services.locations`). An output URL is written
+under a temporary name beside the target and moved into place when complete,
+as a local file is.
+
 ``score_with_ray`` (in :mod:`steward.services.ray_scoring`) runs the same
 chunk function on a Ray cluster.
 """
@@ -20,8 +27,9 @@ import os
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -41,6 +49,7 @@ from steward.core.scoring import (
     output_table,
     plan_scoring,
 )
+from steward.services.locations import Location, is_url, open_location
 from steward.services.packaging import LoadedModel
 
 Format = Literal["parquet", "csv"]
@@ -48,13 +57,24 @@ Format = Literal["parquet", "csv"]
 Progress = Callable[[int, int | None], None]
 
 FORMATS: dict[str, Format] = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
+#: A file to score or write: a local path, or a file on an fsspec filesystem.
+Source = Path | Location
+#: Object stores whose first path component (the bucket) must exist before writing under it.
+BUCKETS = ("s3", "s3a", "gs", "gcs", "abfs", "az")
+
+
+def source(location: str | Path, options: Mapping[str, Any] | None = None) -> Source:
+    """*location* as a local :class:`Path`, or, for a URL, the file on its filesystem."""
+    if is_url(str(location)) and not str(location).startswith("file://"):
+        return open_location(str(location), options)
+    return Path(str(location)[len("file://") :] if str(location).startswith("file://") else location)
 
 
 @dataclass(frozen=True)
 class ScoreResult:
     version: str
     rows: int
-    output: Path
+    output: Path | str
     seconds: float
     engine: str = "local"
 
@@ -68,7 +88,7 @@ class ScoreResult:
         }
 
 
-def file_format(path: Path, role: str) -> Format:
+def file_format(path: Source, role: str) -> Format:
     """``parquet`` or ``csv`` from the file's extension; anything else is refused."""
     found = FORMATS.get(path.suffix.lower())
     if found is None:
@@ -78,41 +98,69 @@ def file_format(path: Path, role: str) -> Format:
     return found
 
 
-def check_paths(input: Path, output: Path) -> tuple[Format, Format]:
+def check_paths(input: Source, output: Source) -> tuple[Format, Format]:
     """Both formats, an input file that exists and an output folder that exists; checked before any work."""
     in_format, out_format = file_format(input, "input"), file_format(output, "output")
     if not input.is_file():
         raise NotFoundError(f"Input file {input} does not exist.")
-    if not output.parent.is_dir():
+    if isinstance(output, Path) and not output.parent.is_dir():
         raise NotFoundError(f"Output folder {output.parent} does not exist; create it first.")
-    if output.resolve() == input.resolve():
+    if isinstance(output, Location) and output.protocol in BUCKETS and not output.bucket_exists():
+        raise NotFoundError(f"The bucket of {output} does not exist; create it first.")
+    if _same(input, output):
         raise InvalidInputError("The output would overwrite the input: choose another output file.")
     return in_format, out_format
 
 
+def _same(a: Source, b: Source) -> bool:
+    if isinstance(a, Path) and isinstance(b, Path):
+        return a.resolve() == b.resolve()
+    if isinstance(a, Location) and isinstance(b, Location):
+        return bool(a.fs.unstrip_protocol(a.path) == b.fs.unstrip_protocol(b.path))
+    return False
+
+
+@contextmanager
+def _opened(path: Source) -> Iterator[Any]:
+    """What Arrow reads: the local path itself, or an open file on the fsspec filesystem."""
+    if isinstance(path, Path):
+        yield path
+        return
+    with path.fs.open(path.path, "rb") as f:
+        yield f
+
+
 def score_file(
     model: LoadedModel,
-    input: Path,
-    output: Path,
+    input: str | Path,
+    output: str | Path,
     options: ScoreOptions | None = None,
     *,
     progress: Progress | None = None,
+    input_options: Mapping[str, Any] | None = None,
+    output_options: Mapping[str, Any] | None = None,
 ) -> ScoreResult:
-    """Score *input* with *model* into *output*, chunk by chunk."""
+    """Score *input* with *model* into *output* (paths or URLs with their storage options), by chunks."""
     options = options or ScoreOptions()
     started = time.perf_counter()
-    in_format, out_format = check_paths(input, output)
-    plan = make_plan(model, input_schema(input, in_format), options)
-    reader = read_chunks(input, in_format, plan, options.batch_size)
+    src, dst = source(input, input_options), source(output, output_options)
+    in_format, out_format = check_paths(src, dst)
+    plan = make_plan(model, input_schema(src, in_format), options)
+    reader = read_chunks(src, in_format, plan, options.batch_size)
     rows = 0
-    with OutputFile(output, out_format, plan) as out:
+    with OutputFile(dst, out_format, plan) as out:
         for chunk in reader.chunks:
             table = pa.Table.from_batches([chunk]) if isinstance(chunk, pa.RecordBatch) else chunk
             out.write(score_chunk(model, table, plan, offset=rows))
             rows += len(table)
             if progress is not None:
                 progress(rows, reader.total)
-    return ScoreResult(plan.version, rows, output, time.perf_counter() - started)
+    return ScoreResult(plan.version, rows, shown(dst), time.perf_counter() - started)
+
+
+def shown(path: Source) -> Path | str:
+    """The output as the result names it: the path, or the URL as given."""
+    return path if isinstance(path, Path) else path.shown
 
 
 def make_plan(model: LoadedModel, schema: pa.Schema, options: ScoreOptions) -> ScorePlan:
@@ -152,15 +200,16 @@ def score_chunk(model: LoadedModel, chunk: pa.Table, plan: ScorePlan, offset: in
 # -- reading ------------------------------------------------------------------
 
 
-def input_schema(path: Path, fmt: Format) -> pa.Schema:
+def input_schema(path: Source, fmt: Format) -> pa.Schema:
     """The input's columns, read from the Parquet footer or the CSV's first block."""
     try:
-        if fmt == "parquet":
-            schema: pa.Schema = pq.read_schema(path)
-            return schema
-        with pacsv.open_csv(path) as reader:
-            csv_schema: pa.Schema = reader.schema
-            return csv_schema
+        with _opened(path) as f:
+            if fmt == "parquet":
+                schema: pa.Schema = pq.read_schema(f)
+                return schema
+            with pacsv.open_csv(f) as reader:
+                csv_schema: pa.Schema = reader.schema
+                return csv_schema
     except (pa.ArrowInvalid, OSError) as exc:
         raise InvalidInputError(f"Cannot read {path} as {fmt}: {_first_line(exc)}.") from None
 
@@ -179,19 +228,24 @@ class Chunks:
     total: int | None
 
 
-def read_chunks(path: Path, fmt: Format, plan: ScorePlan, batch_size: int) -> Chunks:
+def read_chunks(path: Source, fmt: Format, plan: ScorePlan, batch_size: int) -> Chunks:
     """The input's rows in chunks of at most *batch_size*, only the columns the plan reads."""
     if fmt == "parquet":
-        file = pq.ParquetFile(path)
-        batches = file.iter_batches(batch_size=batch_size, columns=plan.read_columns)
-        return Chunks(_wrap_errors(batches, path), file.metadata.num_rows)
+        with _opened(path) as f:
+            total = pq.ParquetFile(f).metadata.num_rows
+        return Chunks(_wrap_errors(_parquet_batches(path, plan, batch_size), path), total)
     names = input_schema(path, "csv").names
     return Chunks(_wrap_errors(_csv_batches(path, plan, batch_size), path, names), None)
 
 
-def _csv_batches(path: Path, plan: ScorePlan, batch_size: int) -> Iterator[pa.RecordBatch]:
-    with pacsv.open_csv(path, convert_options=csv_convert_options(plan)) as reader:  # parses a first block
-        yield from _rebatch(reader, batch_size)
+def _parquet_batches(path: Source, plan: ScorePlan, batch_size: int) -> Iterator[pa.RecordBatch]:
+    with _opened(path) as f:
+        yield from pq.ParquetFile(f).iter_batches(batch_size=batch_size, columns=plan.read_columns)
+
+
+def _csv_batches(path: Source, plan: ScorePlan, batch_size: int) -> Iterator[pa.RecordBatch]:
+    with _opened(path) as f, pacsv.open_csv(f, convert_options=csv_convert_options(plan)) as reader:
+        yield from _rebatch(reader, batch_size)  # open_csv parsed a first block
 
 
 def _rebatch(batches: Iterator[pa.RecordBatch], size: int) -> Iterator[pa.RecordBatch]:
@@ -211,7 +265,7 @@ def _rebatch(batches: Iterator[pa.RecordBatch], size: int) -> Iterator[pa.Record
 
 
 def _wrap_errors(
-    batches: Iterator[pa.RecordBatch], path: Path, names: list[str] | None = None
+    batches: Iterator[pa.RecordBatch], path: Source, names: list[str] | None = None
 ) -> Iterator[pa.RecordBatch]:
     try:
         yield from batches
@@ -238,13 +292,25 @@ class OutputFile:
     """A streaming Parquet or CSV writer on a temporary name, renamed into place on success only.
 
     Each chunk is encoded and written on a writer thread (Arrow releases the GIL) while the caller
-    reads and predicts the next one; at most one chunk waits, so memory stays bounded."""
+    reads and predicts the next one; at most one chunk waits, so memory stays bounded. On an fsspec
+    filesystem the temporary file is beside the target too, and moved (on object storage: copied
+    by the server, then deleted) once complete."""
 
-    def __init__(self, path: Path, fmt: Format, plan: ScorePlan) -> None:
+    def __init__(self, path: Source, fmt: Format, plan: ScorePlan) -> None:
         self.path = path
         self.fmt = fmt
         self.plan = plan
-        self.temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+        temp_name = f".{path.name}.{uuid.uuid4().hex[:8]}.tmp"
+        self.temp: Path | str
+        if isinstance(path, Path):
+            self.temp = path.with_name(temp_name)
+            self._file: Any = None
+        else:
+            self.temp = f"{path.fs._parent(path.path)}/{temp_name}"
+            try:
+                self._file = path.fs.open(self.temp, "wb")
+            except OSError as exc:
+                raise InvalidInputError(f"Cannot write {path}: {_first_line(exc)}.") from None
         self.schema: pa.Schema | None = None
         self._writer: pq.ParquetWriter | pacsv.CSVWriter | None = None
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="steward-score-writer")
@@ -253,10 +319,11 @@ class OutputFile:
     def write(self, table: pa.Table) -> None:
         if self.schema is None:
             self.schema = table.schema.with_metadata({VERSION_METADATA: self.plan.version.encode()})
+            sink = self.temp if self._file is None else self._file
             if self.fmt == "parquet":
-                self._writer = pq.ParquetWriter(self.temp, self.schema)
+                self._writer = pq.ParquetWriter(sink, self.schema)
             else:
-                self._writer = pacsv.CSVWriter(self.temp, self.schema)
+                self._writer = pacsv.CSVWriter(sink, self.schema)
         assert self._writer is not None
         conformed = conform(table, self.schema)
         self._wait()
@@ -281,8 +348,28 @@ class OutputFile:
                 self._thread.shutdown(wait=True)
                 if self._writer is not None:
                     self._writer.close()
+                if self._file is not None:
+                    self._file.close()
             if exc_type is None:
-                os.replace(self.temp, self.path)
+                self._commit()
         finally:
+            self._remove_temp()
+
+    def _commit(self) -> None:
+        if isinstance(self.path, Path):
+            os.replace(self.temp, self.path)
+            return
+        try:
+            self.path.fs.mv(self.temp, self.path.path)
+        except OSError as exc:
+            raise InvalidInputError(f"Cannot write {self.path}: {_first_line(exc)}.") from None
+
+    def _remove_temp(self) -> None:
+        if isinstance(self.temp, Path):
             with contextlib.suppress(FileNotFoundError):
                 self.temp.unlink()
+            return
+        assert isinstance(self.path, Location)
+        with contextlib.suppress(FileNotFoundError, OSError):
+            if self.path.fs.exists(self.temp):
+                self.path.fs.rm(self.temp)

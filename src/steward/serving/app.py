@@ -8,6 +8,7 @@ number the deployment serves)::
     GET  /v2/models/{name}[/versions/{v}]       model metadata (inputs and outputs from the signature)
     GET  /v2/models/{name}[/versions/{v}]/ready
     POST /v2/models/{name}[/versions/{v}]/infer Open Inference Protocol v2 (JSON, binary tensor extension)
+    POST /v2/models/{name}[/versions/{v}]/explain  the rows' feature contributions (steward.serving.explain)
     POST /invocations                           MLflow scoring (JSON or CSV)
     GET  /ping | /health | /version             MLflow-style health and version
     GET  /metrics                               Prometheus text format
@@ -31,7 +32,7 @@ from typing import Any
 
 from steward.core.errors import NotFoundError, StewardError
 from steward.core.version import VERSION
-from steward.serving import binary, mlflow_format, oip
+from steward.serving import binary, explain, mlflow_format, oip
 from steward.serving.batching import Batchers
 from steward.serving.decoding import decode_mlflow, decode_oip
 from steward.serving.errors import (
@@ -84,14 +85,18 @@ class ServingApp:
         payload_log: PayloadLog | None = None,
         limits: Limits | None = None,
         rng: random.Random | None = None,
+        backgrounds: explain.Backgrounds | None = None,
     ) -> None:
         self.runtime = runtime
+        self.backgrounds = backgrounds or explain.Backgrounds()
+        runtime.on_load = self.backgrounds.prepare
         self.name = runtime.deployment
         self.metrics = runtime.metrics
         self.payload_log = payload_log
         self.limits = limits or Limits()
         self.rng = rng or random.Random()
         self._executor: ThreadPoolExecutor | None = None
+        self._explainer: ThreadPoolExecutor | None = None  # one thread: explanations queue there
         self.batchers = Batchers(self.metrics)
         self.shadows = ShadowRunner(self.name, self.metrics, payload_log)
         if payload_log is not None:
@@ -101,9 +106,11 @@ class ServingApp:
 
     async def startup(self) -> None:
         self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="steward-predict")
+        self._explainer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="steward-explain")
         if self.payload_log is not None:
             self.payload_log.start()
         self.shadows.start()
+        self.metrics.start()
         self.runtime.start()
 
     async def shutdown(self) -> None:
@@ -111,9 +118,12 @@ class ServingApp:
         await asyncio.to_thread(self.shadows.close)  # their rows go to the payload log: before it closes
         if self.payload_log is not None:
             await asyncio.to_thread(self.payload_log.close)
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-            self._executor = None
+        await asyncio.to_thread(self.metrics.stop)
+        self.backgrounds.close()
+        for pool in (self._executor, self._explainer):
+            if pool is not None:
+                pool.shutdown(wait=True)
+        self._executor = self._explainer = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -158,9 +168,10 @@ class ServingApp:
         pinned = None
         if len(rest) >= 2 and rest[0] == "versions" and rest[1]:
             pinned, rest = rest[1], rest[2:]
-        if rest == ["infer"]:
+        if rest in (["infer"], ["explain"]):
             _allow(method, "POST")
-            await self._infer(scope, receive, send, "oip", name, pinned)
+            handler = self._infer if rest == ["infer"] else self._explain
+            await handler(scope, receive, send, "oip", name, pinned)
             return
         if rest not in ([], ["ready"]):
             raise NotFoundError(f"No such endpoint: {method} {scope['path']}.")
@@ -293,6 +304,41 @@ class ServingApp:
             return  # nobody to answer; nothing was predicted
         finally:
             self.metrics.in_flight.dec()
+
+    async def _explain(
+        self, scope: Scope, receive: Receive, send: Send, protocol: str, name: str | None, pinned: str | None
+    ) -> None:
+        """Feature contributions for each row (at most explain.MAX_ROWS), computed on their own thread."""
+        started, table, route, status = time.perf_counter(), self.runtime.table, None, 500
+        try:
+            assert name is not None
+            self._check_name(name)
+            if table is None:
+                raise self._not_ready()
+            headers = read_headers(scope, table.sticky_header)
+            body = await read_body(receive, headers, self.limits.max_body)
+            route = _choose(table, pinned, headers, self.rng)
+            batch, _, request = decode_oip(body, headers, route, explain.MAX_ROWS)
+            method, class_index = explain.options(request.parameters)
+            loop = asyncio.get_running_loop()
+            rows = await loop.run_in_executor(
+                self._explainer, explain.explain_batch, route, batch, self.backgrounds, method, class_index
+            )
+            request_id = request.id or headers.request_id or uuid.uuid4().hex
+            answer = {"model_name": self.name, "model_version": route.label, "id": request_id}
+            status, payload = 200, dumps({**answer, "explanations": rows})
+        except StewardError as exc:
+            status, payload = status_for(exc), error_body(exc.message)
+        except (Disconnected, asyncio.CancelledError):
+            raise
+        except Exception as exc:  # a bug of ours: answer 500 and keep the worker serving
+            log.exception("internal error answering %s", scope["path"])
+            payload = error_body(f"internal error: {type(exc).__name__}")
+        finally:
+            label = route.label if route is not None else ""
+            self.metrics.observe(label, "explain", status, time.perf_counter() - started)
+        extra = [(VERSION_HEADER, route.label_bytes)] if route is not None else []
+        await respond(send, status, payload, extra=extra)
 
     async def _predict(
         self, route: Served, batch: Batch, wanted: list[str], table: RoutingTable | None = None

@@ -13,7 +13,8 @@ JSON as raw bytes, and outputs may be answered so: see
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -112,6 +113,8 @@ class Request:
     outputs: list[str] | None
     id: str | None
     binary_outputs: frozenset[str] = frozenset()
+    #: The request's own ``parameters`` object (empty when it has none).
+    parameters: Mapping[str, Any] = field(default_factory=dict)
 
 
 def read_request(body: bytes, header_length: int | None) -> Request:
@@ -123,7 +126,10 @@ def read_request(body: bytes, header_length: int | None) -> Request:
         document = loads(header)
     inputs, outputs, request_id = parse_request(document)
     binary.attach(inputs, raw)
-    return Request(inputs, outputs, request_id, _binary_outputs(document))
+    parameters = document.get("parameters") if isinstance(document, dict) else None
+    if parameters is not None and not isinstance(parameters, dict):
+        raise InvalidInputError('"parameters" is an object of named values, e.g. {"class_index": 1}.')
+    return Request(inputs, outputs, request_id, _binary_outputs(document), parameters or {})
 
 
 def _binary_outputs(document: dict[str, Any]) -> frozenset[str]:

@@ -44,6 +44,7 @@ class RaySpec:
     deployment: str
     payload_log: str | Path | None
     limits: Limits
+    explain_background: str | None = None
 
 
 class StewardReplica:
@@ -67,6 +68,7 @@ class StewardReplica:
             payload_log=self.spec.payload_log,
             limits=self.spec.limits,
             worker=f"ray-{replica}",
+            explain_background=self.spec.explain_background,
         )
         return ReadyFirst(app)
 

@@ -172,6 +172,9 @@ class Runtime:
         #: Called (in the refresh thread) after a new table went live; the server freezes the
         #: collector's view of everything loaded then (see :func:`steward.serving.server.run`).
         self.after_swap: Callable[[], None] | None = None
+        #: Called (in the refresh thread) with each version routed to, once loaded and warmed up: the
+        #: server draws its explanation background then (see :mod:`steward.serving.explain`).
+        self.on_load: Callable[[ModelVersion, ServedModel], None] | None = None
 
     @property
     def ready(self) -> bool:
@@ -234,6 +237,8 @@ class Runtime:
         model, fresh = self.cache.get(version)
         if fresh:
             warm_up(model, version)
+        if self.on_load is not None:
+            self.on_load(version, model)
         return model
 
     def _build(self, resolved: ResolvedDeployment) -> RoutingTable:

@@ -12,14 +12,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from steward.app import Steward
+from steward.services.locations import storage_options_for
 from steward.services.packaging import load_version
 from steward.serving.app import Limits, ServingApp
 from steward.serving.changes import PostgresChangeListener
+from steward.serving.explain import Backgrounds
+from steward.serving.metrics import ServingMetrics
 from steward.serving.payload_log import PayloadLog
 from steward.serving.payload_sink import open_sink
 from steward.serving.runtime import Runtime
+from steward.settings import Settings
 
 #: How often the deployment is re-read: the only way to learn of changes on SQLite, a safety net on
 #: PostgreSQL (which announces them: see steward.serving.changes).
@@ -35,17 +40,24 @@ def create_app(
     limits: Limits | None = None,
     poll_interval: float | None = None,
     worker: str | None = None,
+    metrics_dir: str | None = None,
+    explain_background: str | Backgrounds | None = None,
 ) -> ServingApp:
     """The app for *deployment*, reading it from *steward*'s store and loading from its artifacts.
 
     *payload_log* is a folder or an fsspec URL (written with the ``payloads_options`` setting).
-    *worker* (``w0``, ``w1``…) names this process's payload-log files when several serve one port."""
+    *worker* (``w0``, ``w1``…) names this process's payload-log files when several serve one port;
+    *metrics_dir* is then the folder all of them write their metrics to (see
+    :func:`steward.serving.metrics.enable_multiprocess`, called before this).
+    *explain_background* is a Parquet or CSV file (path or URL) of rows that ``/explain`` compares
+    with; without it, each version's lineage training dataset is read if it has a ``uri``."""
     uri = steward.settings.uri
     changes = PostgresChangeListener(uri) if uri.startswith(("postgresql", "postgres:")) else None
     runtime = Runtime(
         deployment,
         steward.deployments,
         lambda version: load_version(steward.artifacts, version),
+        metrics=ServingMetrics(deployment, multiprocess_dir=metrics_dir),
         poll_interval=poll_interval or (SAFETY_POLL_SECONDS if changes else POLL_SECONDS),
         changes=changes,
     )
@@ -53,7 +65,25 @@ def create_app(
     if payload_log is not None:
         sink = open_sink(payload_log, steward.settings.payloads_options)
         log = PayloadLog(sink, on_drop=runtime.metrics.payload_dropped.inc, worker=worker)
-    return ServingApp(runtime, payload_log=log, limits=limits)
+    backgrounds = (
+        explain_background
+        if isinstance(explain_background, Backgrounds)
+        else open_backgrounds(steward.settings, explain_background)
+    )
+    return ServingApp(runtime, payload_log=log, limits=limits, backgrounds=backgrounds)
+
+
+def open_backgrounds(settings: Settings, location: str | None) -> Backgrounds:
+    """The explanation backgrounds: a sample of *location* read now, or each version's lineage data.
+
+    A URL on the artifacts' kind of storage is read with the ``artifacts_options`` setting."""
+
+    def options_for(url: str) -> dict[str, Any]:
+        return storage_options_for(url, settings.artifacts, settings.artifacts_options)
+
+    if location is not None:
+        return Backgrounds.from_file(location, options_for)
+    return Backgrounds(options_for=options_for)
 
 
 def listen(host: str, port: int, *, reuse_port: bool = False) -> socket.socket:

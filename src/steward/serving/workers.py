@@ -5,7 +5,10 @@ nothing is inherited but the arguments). Each opens the store, builds its own
 app (routing table, model cache, metrics, payload log) and runs uvicorn on
 its own listening socket, bound with ``SO_REUSEPORT``: the kernel spreads new
 connections across the workers. Payload-log files carry the worker's name
-(``part-w1-<uuid>.parquet``); ``/metrics`` is the answering worker's own.
+(``part-w1-<uuid>.parquet``). ``/metrics`` is the same from every worker: the
+parent makes a temporary folder for this server (removed when it stops), each
+worker writes its metrics there (prometheus_client's multiprocess mode) and
+the answering one reads them all.
 
 The parent only supervises. The workers are in their own process group, so
 Ctrl+C reaches the parent alone, which sends each worker one SIGTERM (uvicorn
@@ -19,11 +22,13 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import shutil
 import signal
+import tempfile
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
 from types import FrameType
@@ -46,6 +51,10 @@ class ServeSpec:
     port: int
     payload_log: str | None
     limits: Limits
+    #: The folder every worker writes its metrics to (made and removed by the parent).
+    metrics_dir: str | None = None
+    #: The ``--explain-background`` file (each worker reads its own sample of it).
+    explain_background: str | None = None
 
 
 def serve_worker(spec: ServeSpec, index: int) -> None:
@@ -54,17 +63,34 @@ def serve_worker(spec: ServeSpec, index: int) -> None:
     _stop_when_orphaned(os.getppid())
     logging.basicConfig(level=logging.WARNING, format=f"%(asctime)s w{index} %(name)s %(message)s")
     from steward.app import Steward
+    from steward.serving.metrics import enable_multiprocess
     from steward.serving.server import create_app, run
 
+    if spec.metrics_dir is not None:
+        enable_multiprocess(spec.metrics_dir)  # before any metric of this process is made
     with Steward.open(spec.settings) as steward:
         app = create_app(
-            steward, spec.deployment, payload_log=spec.payload_log, limits=spec.limits, worker=f"w{index}"
+            steward,
+            spec.deployment,
+            payload_log=spec.payload_log,
+            limits=spec.limits,
+            worker=f"w{index}",
+            metrics_dir=spec.metrics_dir,
+            explain_background=spec.explain_background,
         )
         run(app, spec.host, spec.port, reuse_port=True)
 
 
 def run_workers(spec: ServeSpec, count: int) -> list[str]:
     """Run *count* workers until SIGINT or SIGTERM; the problems seen (empty after a clean stop)."""
+    metrics_dir = tempfile.mkdtemp(prefix="steward-metrics-")
+    try:
+        return _run(replace(spec, metrics_dir=metrics_dir), count)
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _run(spec: ServeSpec, count: int) -> list[str]:
     context = multiprocessing.get_context("spawn")
     workers = [
         context.Process(target=serve_worker, args=(spec, i), name=f"steward-serve-w{i}") for i in range(count)
