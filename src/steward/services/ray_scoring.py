@@ -95,6 +95,10 @@ def score_with_ray(
             dataset = ray.data.read_csv(
                 path, convert_options=csv_convert_options(plan), filesystem=filesystem
             )
+        # Blocks of exactly batch_size rows, in order: batches never cross a block boundary, so
+        # every batch holds the same rows as the local engine's chunk (BLAS may round a row's
+        # output differently in a batch of another size; with this the files are equal).
+        dataset = dataset.repartition(target_num_rows_per_block=options.batch_size, strict=True)
         size = actors or max(1, min(8, int(ray.cluster_resources().get("CPU", 1))))
         scored = dataset.map_batches(
             RayScorer,
