@@ -53,6 +53,8 @@ TABLES = {
     "validation_runs",
     "explanations",
     "model_cards",
+    "webhooks",
+    "webhook_deliveries",
     migrate.VERSION_TABLE,
 }
 
