@@ -18,6 +18,7 @@ from steward.services.approvals import ApprovalService
 from steward.services.audit import AuditService
 from steward.services.cards import CardService
 from steward.services.deploy import DeploymentService
+from steward.services.events import EventService
 from steward.services.evidence import EvidenceService
 from steward.services.explain import ExplainService
 from steward.services.identity import IdentityService
@@ -30,6 +31,7 @@ from steward.store import open_store
 
 if TYPE_CHECKING:
     from steward.services.monitoring import MonitoringService
+    from steward.services.webhooks import WebhookService
 
 
 class Steward:
@@ -53,6 +55,7 @@ class Steward:
         self.validation = ValidationService(store, artifacts, self.registry, access=self.access)
         self.policies.validation = ValidationGate(self.validation)  # policies' validation gates read runs
         self.explain = ExplainService(store, artifacts, self.registry, access=self.access)
+        self.events = EventService(store)
 
     @cached_property
     def monitoring(self) -> MonitoringService:
@@ -67,6 +70,13 @@ class Steward:
             alerts=self.alerts,
             access=self.access,
         )
+
+    @cached_property
+    def webhooks(self) -> WebhookService:
+        """Built on first use (it holds an HTTP connection pool for deliveries)."""
+        from steward.services.webhooks import WebhookService
+
+        return WebhookService(self.store, self.access)
 
     @classmethod
     def open(cls, settings: Settings) -> Steward:
@@ -84,6 +94,8 @@ class Steward:
         return cls(settings, store, artifacts)
 
     def close(self) -> None:
+        if "webhooks" in self.__dict__:
+            self.webhooks.close()
         self.store.close()
 
     def __enter__(self) -> Steward:

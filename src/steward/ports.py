@@ -19,6 +19,7 @@ from steward.core.approval import ApprovalRequest, Decision
 from steward.core.audit import AuditEvent, ChainHead
 from steward.core.card import CardStatus, ModelCard
 from steward.core.deployment import Deployment, DeploymentSpec, KilledVersion
+from steward.core.events import Delivery, Webhook
 from steward.core.explain import Explanation
 from steward.core.identity import Grant, Principal, TokenInfo
 from steward.core.permissions import Role
@@ -119,6 +120,7 @@ class Transaction(Protocol):
     explanations: ExplanationRepository
     validation: ValidationRepository
     cards: CardRepository
+    webhooks: WebhookRepository
 
 
 class Store(Protocol):
@@ -495,3 +497,45 @@ class CardRepository(Protocol):
     def statuses(self) -> dict[tuple[str, int], tuple[CardStatus, datetime | None]]:
         """Every stored card's (status, reviewed_at), by (model, version)."""
         ...
+
+
+class WebhookRepository(Protocol):
+    """Webhook subscriptions (each a cursor over the audit log) and every delivery attempt.
+
+    Work is claimed with a lease (token + expiry) by a conditional update, so
+    several dispatchers never deliver the same subscription at once.
+    """
+
+    def create(
+        self, url: str, events: tuple[str, ...], secret: str, *, created_by: str, at: datetime
+    ) -> Webhook: ...
+
+    def start_after(self, webhook_id: int, seq: int) -> None: ...
+
+    def get(self, webhook_id: int) -> Webhook:
+        """Raises NotFoundError."""
+        ...
+
+    def list(self) -> builtins.list[Webhook]: ...
+
+    def delete(self, webhook_id: int) -> Webhook:
+        """Delete it and its delivery log; NotFoundError otherwise."""
+        ...
+
+    def secret(self, webhook_id: int) -> str: ...
+
+    def due(self, now: datetime) -> builtins.list[int]: ...
+
+    def claim(self, webhook_id: int, token: str, *, now: datetime, until: datetime) -> Webhook | None: ...
+
+    def advance(self, webhook_id: int, token: str, *, cursor: int, to: int, until: datetime) -> bool: ...
+
+    def postpone(
+        self, webhook_id: int, token: str, *, cursor: int, attempt: int, retry_at: datetime, error: str
+    ) -> bool: ...
+
+    def release(self, webhook_id: int, token: str) -> None: ...
+
+    def log(self, delivery: Delivery) -> None: ...
+
+    def deliveries(self, webhook_id: int, *, limit: int = 100) -> builtins.list[Delivery]: ...

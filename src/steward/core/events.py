@@ -382,3 +382,14 @@ def delivery_from_dict(data: dict[str, Any]) -> Delivery:
         next_attempt_at=parse_time(data["next_attempt_at"]) if data.get("next_attempt_at") else None,
         duration_ms=float(data.get("duration_ms") or 0.0),
     )
+
+
+@dataclass(frozen=True)
+class NewWebhook:
+    """A subscription just created, with its secret: the only time the secret is shown."""
+
+    webhook: Webhook
+    secret: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.webhook.to_dict(), "secret": self.secret}

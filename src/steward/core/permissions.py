@@ -40,6 +40,7 @@ class Permission(StrEnum):
     OVERRIDE = "policy.override"
     IDENTITY = "identity.manage"  # users, grants, other people's tokens
     MONITOR = "monitoring.manage"  # references, monitor settings, labels, alert rules
+    WEBHOOK = "webhook.manage"  # webhook subscriptions: add, remove, test, read their deliveries
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -21,6 +21,7 @@ from steward.ports import (
     MonitoringRepository,
     PolicyRepository,
     ValidationRepository,
+    WebhookRepository,
 )
 from steward.store.alerts import SqlAlertRepository
 from steward.store.approvals import SqlApprovalRepository
@@ -36,6 +37,7 @@ from steward.store.models import SqlModelRepository
 from steward.store.monitoring import SqlMonitoringRepository
 from steward.store.policies import SqlPolicyRepository
 from steward.store.validation import SqlValidationRepository
+from steward.store.webhooks import SqlWebhookRepository
 
 if TYPE_CHECKING:
     from steward.ports import Store
@@ -59,6 +61,7 @@ class SqlTransaction:
     validation: ValidationRepository
     explanations: ExplanationRepository
     cards: CardRepository
+    webhooks: WebhookRepository
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
@@ -74,6 +77,7 @@ class SqlTransaction:
         self.explanations = SqlExplanationRepository(connection)
         self.validation = SqlValidationRepository(connection)
         self.cards = SqlCardRepository(connection)
+        self.webhooks = SqlWebhookRepository(connection)
 
 
 class SqlStore:
