@@ -37,6 +37,7 @@ from steward.cli import (
     users,
     validate,
     versions,
+    webhooks,
 )
 from steward.cli.options import GlobalOptions
 from steward.cli.output import EXIT_INTERRUPTED, EXIT_USAGE, exit_code_for, print_error
@@ -67,6 +68,8 @@ COMMAND_ORDER = (
     "score",
     "monitor",
     "audit",
+    "events",
+    "webhooks",
     "users",
     "tokens",
     "server",
@@ -144,6 +147,7 @@ app.add_typer(card.app, name="card")
 app.add_typer(policy.app, name="policy")
 app.add_typer(users.app, name="users")
 app.add_typer(tokens.app, name="tokens")
+app.add_typer(webhooks.app, name="webhooks")
 app.command("register")(register.register)
 app.command("server")(server.server)
 app.command("serve")(serve.serve)
@@ -154,6 +158,7 @@ app.command("validate")(validate.validate)
 app.command("validations")(validate.validations)
 app.command("inventory")(inventory.inventory)
 app.command("evidence")(evidence.evidence)
+app.command("events")(webhooks.events)
 
 
 def _print_version(value: bool) -> None:

@@ -104,7 +104,7 @@ class EventMethods:
     actor: str
 
     def events(self, *, after: int = 0, types: str | None = None, limit: int = 100) -> list[Event]:
-        """Events with ``seq`` above *after*, oldest first; *types* as patterns (``'alias.*,kill_switch.*'``)."""
+        """Events with ``seq`` above *after*, oldest first; *types* as patterns, e.g. ``'alias.*'``."""
         return self._events.events(after, types, limit)
 
     def add_webhook(self, url: str, events: str | list[str], *, secret: str | None = None) -> NewWebhook:
