@@ -192,6 +192,23 @@ def _override(admin: httpx.Client, c: httpx.Client) -> httpx.Response:
     )
 
 
+HOOK = {"url": "http://127.0.0.1:9/hook", "events": "alias.*"}  # nothing listens on the discard port
+
+
+def _add_webhook(admin: httpx.Client, c: httpx.Client) -> httpx.Response:
+    return c.post("/api/v1/webhooks", json=HOOK)
+
+
+def _remove_webhook(admin: httpx.Client, c: httpx.Client) -> httpx.Response:
+    made = admin.post("/api/v1/webhooks", json=HOOK).json()
+    return c.delete(f"/api/v1/webhooks/{made['id']}")
+
+
+def _test_webhook(admin: httpx.Client, c: httpx.Client) -> httpx.Response:
+    made = admin.post("/api/v1/webhooks", json=HOOK).json()
+    return c.post(f"/api/v1/webhooks/{made['id']}/test")
+
+
 MATRIX: list[tuple[str, Case, set[str]]] = [
     ("create model", _create_model, {"contributor", "admin"}),
     ("update model", _update_model, {"contributor", "admin"}),
@@ -213,6 +230,9 @@ MATRIX: list[tuple[str, Case, set[str]]] = [
     ("approve", _decide, {"reviewer", "admin"}),
     ("publish policy", _publish, {"admin"}),
     ("override policy", _override, {"admin"}),
+    ("add webhook", _add_webhook, {"admin"}),
+    ("remove webhook", _remove_webhook, {"admin"}),
+    ("test webhook", _test_webhook, {"admin"}),
 ]
 
 
@@ -310,3 +330,13 @@ def test_audit_verify_export_and_at(admin: httpx.Client) -> None:
         bad = admin.get("/api/v1/audit/at", params=params)
         assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_input"
     assert admin.get("/api/v1/audit/export", params={"format": "xml"}).status_code == 422
+
+
+def test_webhooks_and_their_deliveries_are_read_by_admins_only(plane: Plane, admin: httpx.Client) -> None:
+    made = admin.post("/api/v1/webhooks", json=HOOK).json()
+    for role in ROLES:
+        with plane.client(role) as client:
+            for path in ("/api/v1/webhooks", f"/api/v1/webhooks/{made['id']}/deliveries"):
+                answer = client.get(path)
+                assert answer.status_code == (200 if role == "admin" else 403), (role, path, answer.text)
+            assert client.get("/api/v1/events", params={"types": "webhook.*"}).status_code == 200

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from steward.cli.main import app
 from steward.services.notifiers import sign
 from tests.cli.conftest import Registry
 from tests.receiver import Receiver
+from tests.servers import free_port, stop, wait_ready
 
 
 @pytest.fixture
@@ -83,3 +91,41 @@ def test_events_lists_the_stream_and_types_lists_the_types(registry: Registry) -
     assert bad.exit_code == 2 and "Unknown event pattern" in bad.output
     names = registry.run("webhooks", "types").stdout.split()
     assert "alias.moved" in names and "kill_switch.engaged" in names and names == sorted(names)
+
+
+@pytest.mark.slow
+def test_steward_server_delivers_in_the_background(
+    store_url: str, tmp_path: Path, receiver: Receiver
+) -> None:
+    """The dispatcher thread `steward server` starts delivers what a remote CLI changes, in order."""
+    port = free_port()
+    env = {**os.environ, "STEWARD_HOME": str(tmp_path / "home"), "STEWARD_USER": "server"}
+    env.pop("STEWARD_URI", None)
+    env["STEWARD_WEBHOOK_INTERVAL"] = "0.2"
+    log = tmp_path / "server.log"
+    runner = CliRunner()
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "steward", "--uri", store_url, "server", "--port", str(port)],
+            env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_ready(process, f"{url}/api/v1/health", log)
+            added = runner.invoke(
+                app, ["--uri", url, "webhooks", "add", receiver.url, "-e", "model.*", "--json"]
+            )
+            assert added.exit_code == 0, added.output
+            secret = json.loads(added.stdout)["secret"]
+            for name in ("a", "b", "c"):
+                assert runner.invoke(app, ["--uri", url, "models", "create", name]).exit_code == 0
+            deadline = time.monotonic() + 60
+            while len(receiver.accepted()) < 3 and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            stop(process, timeout=15)
+    text = log.read_text()
+    assert "Webhook deliveries:   every 0.2 s" in text and "Traceback" not in text
+    got = receiver.accepted()
+    assert [r.body["subject"] for r in got] == ["a", "b", "c"]
+    assert all(r.signature == sign(r.raw, secret) for r in got)
