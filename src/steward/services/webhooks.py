@@ -22,6 +22,7 @@ import logging
 import secrets
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -179,20 +180,23 @@ class WebhookService:
         if hook is None:
             return 0  # another dispatcher holds it, or it was removed
         cursor, failed_before, delivered = hook.cursor, hook.attempt, 0
+        pending: deque[AuditEvent] = deque()  # read ahead of the cursor, oldest first
         try:
             while delivered < PER_TICK and not (stop is not None and stop.is_set()):
-                with self.store.read() as tx:
-                    batch = tx.audit.scan(cursor, SCAN)
-                if not batch:
-                    return delivered
-                target = next((e for e in batch if matches(hook.events, event_type(e.action))), None)
-                if target is None:  # nothing for this subscription here: move past the batch
-                    last = batch[-1].seq or cursor
-                    if not self._advance(hook.id, token, cursor, last):
+                if not pending:
+                    with self.store.read() as tx:
+                        pending.extend(tx.audit.scan(cursor, SCAN))
+                    if not pending:
                         return delivered
-                    cursor, failed_before = last, 0
+                skipped = cursor
+                while pending and not matches(hook.events, event_type(pending[0].action)):
+                    skipped = pending.popleft().seq or skipped
+                if not pending:  # nothing for this subscription in what was read: move past it
+                    if not self._advance(hook.id, token, cursor, skipped):
+                        return delivered
+                    cursor, failed_before = skipped, 0
                     continue
-                event = Event.from_audit(target)
+                event = Event.from_audit(pending.popleft())
                 ident = delivery_id(hook.id, event.seq)
                 attempt = failed_before + 1
                 status, error, ms = self._post(hook.url, event.body(), event.type, ident, secret)
