@@ -29,7 +29,7 @@ from datetime import timedelta
 import httpx
 
 from steward.core.audit import AuditEvent
-from steward.core.errors import InvalidInputError
+from steward.core.errors import InvalidInputError, StewardError
 from steward.core.events import (
     PING,
     Delivery,
@@ -168,7 +168,10 @@ class WebhookService:
         for webhook_id in due:
             if stop is not None and stop.is_set():
                 break
-            delivered += self._deliver(webhook_id, stop)
+            try:
+                delivered += self._deliver(webhook_id, stop)
+            except StewardError as exc:  # one webhook's trouble spares the others
+                log.error("webhook %s: delivery round failed: %s", webhook_id, exc)
         return delivered
 
     def _deliver(self, webhook_id: int, stop: threading.Event | None) -> int:
@@ -202,13 +205,12 @@ class WebhookService:
                 status, error, ms = self._post(hook.url, event.body(), event.type, ident, secret)
                 at = self.clock()
                 if status is not None and 200 <= status < 300:
-                    with self.store.write() as tx:
-                        tx.webhooks.log(
-                            Delivery(hook.id, event.seq, event.type, ident, attempt, at, status, "", None, ms)
-                        )
+                    done = Delivery(hook.id, event.seq, event.type, ident, attempt, at, status, "", None, ms)
+                    with self.store.write() as tx:  # the cursor moves with the log row
                         moved = tx.webhooks.advance(
                             hook.id, token, cursor=cursor, to=event.seq, until=at + timedelta(seconds=LEASE_S)
                         )
+                        tx.webhooks.log(done)  # logged even if the lease was lost: the attempt happened
                     if not moved:
                         log.warning("webhook %s: lease lost after delivering %s", hook.id, ident)
                         return delivered
@@ -216,15 +218,14 @@ class WebhookService:
                     continue
                 retry_at = at + timedelta(seconds=backoff(attempt, self.backoff_base, self.backoff_cap))
                 problem = error or f"HTTP {status}"
+                failed = Delivery(
+                    hook.id, event.seq, event.type, ident, attempt, at, status, error, retry_at, ms
+                )
                 with self.store.write() as tx:
-                    tx.webhooks.log(
-                        Delivery(
-                            hook.id, event.seq, event.type, ident, attempt, at, status, error, retry_at, ms
-                        )
-                    )
                     tx.webhooks.postpone(
                         hook.id, token, cursor=cursor, attempt=attempt, retry_at=retry_at, error=problem
                     )
+                    tx.webhooks.log(failed)
                 log.info(
                     "webhook %s: %s attempt %d failed (%s); retry at %s",
                     hook.id,

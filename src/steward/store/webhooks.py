@@ -138,21 +138,26 @@ class SqlWebhookRepository:
 
     # -- the delivery log ------------------------------------------------------------------------------
 
-    def log(self, delivery: Delivery) -> None:
-        self._connection.execute(
-            sa.insert(wd).values(
-                webhook_id=delivery.webhook,
-                seq=delivery.seq,
-                type=check_text(delivery.type, "Event type")[:200],
-                delivery_id=delivery.delivery_id,
-                attempt=delivery.attempt,
-                at=as_utc(delivery.at),
-                status_code=delivery.status_code,
-                error=check_text(delivery.error, "Error")[:ERROR_MAX],
-                next_attempt_at=as_utc(delivery.next_attempt_at) if delivery.next_attempt_at else None,
-                duration_ms=float(delivery.duration_ms),
-            )
+    def log(self, delivery: Delivery) -> bool:
+        """Add an attempt to the log; False (nothing written) if the webhook was removed meanwhile."""
+        values = {
+            "webhook_id": delivery.webhook,
+            "seq": delivery.seq,
+            "type": check_text(delivery.type, "Event type")[:200],
+            "delivery_id": delivery.delivery_id,
+            "attempt": delivery.attempt,
+            "at": as_utc(delivery.at),
+            "status_code": delivery.status_code,
+            "error": check_text(delivery.error, "Error")[:ERROR_MAX],
+            "next_attempt_at": as_utc(delivery.next_attempt_at) if delivery.next_attempt_at else None,
+            "duration_ms": float(delivery.duration_ms),
+        }
+        # INSERT … SELECT … WHERE the webhook exists: no row (not a foreign-key error) once it is gone
+        source = sa.select(*(sa.literal(v, type_=wd.c[k].type).label(k) for k, v in values.items())).where(
+            sa.exists().where(wh.c.id == delivery.webhook)
         )
+        done = self._connection.execute(sa.insert(wd).from_select(list(values), source).returning(wd.c.id))
+        return done.first() is not None
 
     def deliveries(self, webhook_id: int, *, limit: int = 100) -> builtins.list[Delivery]:
         """The subscription's attempts, newest first; NotFoundError if it does not exist."""
