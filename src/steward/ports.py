@@ -19,7 +19,6 @@ from steward.core.approval import ApprovalRequest, Decision
 from steward.core.audit import AuditEvent, ChainHead
 from steward.core.card import CardStatus, ModelCard
 from steward.core.deployment import Deployment, DeploymentSpec, KilledVersion
-from steward.core.events import Delivery, Webhook
 from steward.core.explain import Explanation
 from steward.core.identity import Grant, Principal, TokenInfo
 from steward.core.permissions import Role
@@ -27,6 +26,7 @@ from steward.core.policy import Policy, PolicyDocument
 from steward.core.registry import AliasEvent, ModelVersion, RegisteredModel, VersionDraft
 from steward.core.search import Node, OrderKey
 from steward.core.validation.results import ValidationRun
+from steward.core.webhooks import Delivery, Webhook
 from steward.core.windows import Figure, ReferenceInfo
 
 

@@ -16,15 +16,13 @@ from steward.core.events import (
     ACTION_TYPES,
     EVENT_TYPES,
     Event,
-    backoff,
     check_patterns,
-    check_url,
-    delivery_id,
     event_from_body,
     event_type,
     matches,
     parse_event_id,
 )
+from steward.core.webhooks import backoff, check_url, delivery_id
 
 SRC = Path(__file__).parents[2] / "src" / "steward"
 #: Functions that take an audit action as their first argument (or ``action=``).
@@ -58,9 +56,7 @@ def audited_actions() -> set[str]:
             if name not in AUDIT_CALLS:
                 continue
             args = [kw.value for kw in node.keywords if kw.arg == "action"]
-            if name == "_audit" and len(node.args) > 1:
-                args.append(node.args[1])
-            elif name == "_change" and len(node.args) > 1:
+            if (name == "_audit" and len(node.args) > 1) or (name == "_change" and len(node.args) > 1):
                 args.append(node.args[1])
             elif node.args:
                 args.append(node.args[0])

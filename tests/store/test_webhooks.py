@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from steward.core.events import Delivery
+from steward.core.webhooks import Delivery
 from steward.store import SqlStore
 
 from .builders import T0

@@ -8,7 +8,8 @@ import typer
 
 from steward.cli.options import JsonOption, open_client
 from steward.cli.output import cell, console, note, print_json, show, table
-from steward.core.events import EVENT_TYPES, Delivery, check_patterns, check_secret, check_url
+from steward.core.events import EVENT_TYPES, check_patterns
+from steward.core.webhooks import Delivery, check_secret, check_url
 
 app = typer.Typer(
     help="Webhooks: POST every matching event, signed, in order, retried until delivered (admins).",

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
-from steward.core.events import (
+from steward.core.events import Event, check_patterns, event_from_body
+from steward.core.webhooks import (
     Delivery,
-    Event,
     NewWebhook,
     Webhook,
-    check_patterns,
     check_url,
     check_webhook_id,
     delivery_from_dict,
-    event_from_body,
     webhook_from_dict,
 )
 

@@ -30,24 +30,19 @@ import httpx
 
 from steward.core.audit import AuditEvent
 from steward.core.errors import InvalidInputError, StewardError
-from steward.core.events import (
-    PING,
+from steward.core.events import PING, Event, check_patterns, event_type, matches, ping_body
+from steward.core.permissions import Permission
+from steward.core.version import VERSION
+from steward.core.webhooks import (
     Delivery,
-    Event,
     NewWebhook,
     Webhook,
     backoff,
-    check_patterns,
     check_secret,
     check_url,
     check_webhook_id,
     delivery_id,
-    event_type,
-    matches,
-    ping_body,
 )
-from steward.core.permissions import Permission
-from steward.core.version import VERSION
 from steward.ports import Store
 from steward.services.access import AccessControl
 from steward.services.notifiers import EVENT_HEADER, SIGNATURE_HEADER, sign

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from steward.core.errors import NotFoundError
-from steward.core.events import Delivery, Webhook
+from steward.core.webhooks import Delivery, Webhook
 from steward.store.rows import as_utc, check_text
 from steward.store.schema import webhook_deliveries, webhooks
 
