@@ -9,10 +9,12 @@ input writes nothing, only admins manage webhooks.
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,6 +27,10 @@ from steward.services.webhooks import WebhookDispatcher, WebhookService
 from steward.settings import Settings
 from steward.store import open_store
 from tests.receiver import Receiver
+
+from . import webhook_workers
+
+SPAWN = multiprocessing.get_context("spawn")
 
 
 def wait_for(check: Callable[[], bool], what: str, limit: float = 120.0) -> None:
@@ -90,7 +96,9 @@ def test_a_receiver_down_for_a_while_gets_every_event_in_order_once(app: Steward
         wait_for(lambda: sum(r.status == 503 for r in receiver.received) >= 3, "three 503 answers")
         receiver.stop()  # not listening at all
         changes(3)
-        wait_for(lambda: log_has(lambda d: d["status_code"] is None and bool(d["error"])), "a refused connection")
+        wait_for(
+            lambda: log_has(lambda d: d["status_code"] is None and bool(d["error"])), "a refused connection"
+        )
         assert len(receiver.accepted()) == 3
         receiver.status = 200
         receiver.start()
@@ -245,9 +253,32 @@ def test_only_admins_manage_webhooks(settings: Settings, receiver: Receiver) -> 
             lambda: app.webhooks.list(actor="ops"),
             lambda: app.webhooks.deliveries(hook, actor="ops"),
         ):
-            with pytest.raises(PermissionDeniedError, match="webhook.manage"):
+            with pytest.raises(PermissionDeniedError, match=r"webhook\.manage"):
                 call()
         assert receiver.received == []
         with app.store.read() as tx:
             assert len(tx.audit.list(limit=10_000)) == before
         assert [w.id for w in app.webhooks.list(actor="root")] == [hook]
+
+
+@pytest.mark.slow
+def test_two_control_plane_processes_deliver_each_event_once(
+    app: Steward, store_url: str, receiver: Receiver
+) -> None:
+    made = app.webhooks.add(receiver.url, "model.*", actor="root")
+    for i in range(60):
+        app.registry.create_model(f"p{i}", actor="ann")
+    last = created_seqs(app)[-1]
+    manager = SPAWN.Manager()
+    try:
+        start = manager.Barrier(2)
+        with ProcessPoolExecutor(2, mp_context=SPAWN) as pool:
+            jobs = [
+                pool.submit(webhook_workers.drain, store_url, made.webhook.id, last, start) for _ in range(2)
+            ]
+            counts = [job.result(timeout=300) for job in jobs]
+    finally:
+        manager.shutdown()
+    ids = [r.delivery for r in receiver.received]
+    assert sum(counts) == 60 and len(ids) == 60 and len(set(ids)) == 60
+    assert ids == [f"whd-{made.webhook.id}-{s}" for s in created_seqs(app)]
