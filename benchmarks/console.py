@@ -29,7 +29,7 @@ from steward.core.registry import VersionDraft
 from steward.store import open_store
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.servers import control_plane  # noqa: E402
+from tests.servers import control_plane
 
 DIGEST = "0" * 64
 
@@ -66,7 +66,9 @@ def populate(uri: str, models: int, per_model: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--models", type=int, default=1_000)
     parser.add_argument("--versions-per-model", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=50)

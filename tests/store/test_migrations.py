@@ -53,6 +53,7 @@ TABLES = {
     "validation_runs",
     "explanations",
     "model_cards",
+    "findings",
     "webhooks",
     "webhook_deliveries",
     migrate.VERSION_TABLE,

@@ -22,6 +22,7 @@ from steward.api.routes import (
     events,
     evidence,
     explain,
+    findings,
     inventory,
     kill,
     models,
@@ -36,7 +37,6 @@ from steward.api.routes import (
 from steward.app import Steward
 from steward.core.version import VERSION as __version__
 from steward.ui import create_console
-
 
 API_PATHS = ("/api/", "/docs", "/redoc", "/openapi.json")
 
@@ -78,6 +78,7 @@ def create_app(steward: Steward) -> FastAPI:
         alerts,
         validation,
         explain,
+        findings,
         events,
         webhooks,
     )

@@ -43,6 +43,8 @@ ACTION_TYPES: dict[str, str] = {
     "card.approve": "card.changed",
     "card.reject": "card.changed",
     "card.archive": "card.changed",
+    "finding.open": "finding.opened",
+    "finding.close": "finding.closed",
     # deployments and the kill switch
     "deployment.create": "deployment.changed",
     "deployment.update": "deployment.changed",

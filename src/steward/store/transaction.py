@@ -15,6 +15,7 @@ from steward.ports import (
     CardRepository,
     DeploymentRepository,
     ExplanationRepository,
+    FindingRepository,
     IdentityRepository,
     KilledVersionRepository,
     ModelRepository,
@@ -30,6 +31,7 @@ from steward.store.cards import SqlCardRepository
 from steward.store.deployments import SqlDeploymentRepository
 from steward.store.engine import WRITE_OPTION, create_engine, normalise_url
 from steward.store.explanations import SqlExplanationRepository
+from steward.store.findings import SqlFindingRepository
 from steward.store.identities import SqlIdentityRepository
 from steward.store.killed_versions import SqlKilledVersionRepository
 from steward.store.migrate import upgrade
@@ -61,6 +63,7 @@ class SqlTransaction:
     validation: ValidationRepository
     explanations: ExplanationRepository
     cards: CardRepository
+    findings: FindingRepository
     webhooks: WebhookRepository
 
     def __init__(self, connection: Connection) -> None:
@@ -77,6 +80,7 @@ class SqlTransaction:
         self.explanations = SqlExplanationRepository(connection)
         self.validation = SqlValidationRepository(connection)
         self.cards = SqlCardRepository(connection)
+        self.findings = SqlFindingRepository(connection)
         self.webhooks = SqlWebhookRepository(connection)
 
 

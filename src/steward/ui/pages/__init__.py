@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from steward.ui.pages import auth, catalog
+from steward.ui.pages import approvals, audit, auth, catalog, models, policies, users, versions
 
-ROUTERS: tuple[APIRouter, ...] = (auth.router, catalog.router)
+ROUTERS: tuple[APIRouter, ...] = (auth.router, catalog.router, models.router, versions.router)
+ROUTERS += (approvals.router, policies.router, audit.router, users.router)

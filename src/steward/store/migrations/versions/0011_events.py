@@ -1,7 +1,7 @@
 """Events: webhook subscriptions (a cursor over the audit log each) and their delivery log.
 
 Revision ID: 0011_events
-Revises: 0008 (on this branch; re-pointed at 0010_row_windows when 0009 and 0010 merge)
+Revises: 0009_governance_gates
 Create Date: 2026-12-06
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_events"
-down_revision = "0008"
+down_revision = "0009_governance_gates"
 branch_labels = None
 depends_on = None
 
