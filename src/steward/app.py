@@ -19,6 +19,7 @@ from steward.services.approvals import ApprovalService
 from steward.services.audit import AuditService
 from steward.services.cards import CardService
 from steward.services.deploy import DeploymentService
+from steward.services.events import EventService
 from steward.services.evidence import EvidenceService
 from steward.services.explain import ExplainService
 from steward.services.findings import FindingService
@@ -33,6 +34,7 @@ from steward.store import open_store
 
 if TYPE_CHECKING:
     from steward.services.monitoring import MonitoringService
+    from steward.services.webhooks import WebhookService
 
 
 class Steward:
@@ -59,6 +61,7 @@ class Steward:
         self.findings = FindingService(store, self.access)
         self.overview = OverviewService(store, self.registry)  # read-only: the console's model pages
         self.approval_inbox = ApprovalInbox(store, self.access)  # the console's approvals inbox
+        self.events = EventService(store)
 
     @cached_property
     def monitoring(self) -> MonitoringService:
@@ -73,6 +76,13 @@ class Steward:
             alerts=self.alerts,
             access=self.access,
         )
+
+    @cached_property
+    def webhooks(self) -> WebhookService:
+        """Built on first use (it holds an HTTP connection pool for deliveries)."""
+        from steward.services.webhooks import WebhookService
+
+        return WebhookService(self.store, self.access)
 
     @classmethod
     def open(cls, settings: Settings) -> Steward:
@@ -90,6 +100,8 @@ class Steward:
         return cls(settings, store, artifacts)
 
     def close(self) -> None:
+        if "webhooks" in self.__dict__:
+            self.webhooks.close()
         self.store.close()
 
     def __enter__(self) -> Steward:

@@ -20,6 +20,8 @@ code never reads the environment itself; it is handed a :class:`Settings`.
 ``STEWARD_TOKEN``      API token sent to a remote control plane
 ``STEWARD_MONITOR_INTERVAL``  seconds between the control plane's monitoring runs
                        (default 300; 0 turns the scheduler off)
+``STEWARD_WEBHOOK_INTERVAL``  seconds between the control plane's webhook delivery
+                       rounds (default 1; 0 turns delivery off in that process)
 =====================  ===========================================================
 
 The config file is TOML with the same keys in lower case, without the
@@ -51,6 +53,7 @@ ENV_VARS = (
     "STEWARD_TOKEN",
     "STEWARD_AUTH",
     "STEWARD_MONITOR_INTERVAL",
+    "STEWARD_WEBHOOK_INTERVAL",
 )
 AUTH_MODES = ("off", "on")
 
@@ -73,6 +76,7 @@ class Settings:
         return self.auth == "on"
 
     monitor_interval: float = 300.0
+    webhook_interval: float = 1.0
 
     @property
     def is_remote(self) -> bool:
@@ -125,6 +129,9 @@ class Settings:
             payloads_options=payloads_options,
             auth=mode,
             monitor_interval=_seconds(env.get("STEWARD_MONITOR_INTERVAL") or config.get("monitor_interval")),
+            webhook_interval=_webhook_seconds(
+                env.get("STEWARD_WEBHOOK_INTERVAL") or config.get("webhook_interval")
+            ),
         )
 
 
@@ -169,6 +176,21 @@ def _seconds(value: Any) -> float:
     if not 0 <= seconds < 10**7:
         raise InvalidInputError(
             f"Bad monitor_interval {value!r}: seconds between monitoring runs, e.g. 300 (0 turns it off)."
+        )
+    return seconds
+
+
+def _webhook_seconds(value: Any) -> float:
+    """The webhook delivery interval: seconds from 0 (off) up; 1 when not set."""
+    if value is None or value == "":
+        return 1.0
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if not 0 <= seconds < 10**6:
+        raise InvalidInputError(
+            f"Bad webhook_interval {value!r}: seconds between webhook deliveries, e.g. 1 (0 turns it off)."
         )
     return seconds
 

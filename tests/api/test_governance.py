@@ -214,6 +214,23 @@ def _override_delete(admin: httpx.Client, c: httpx.Client) -> httpx.Response:
     return c.post("/api/v1/policies/override", json=body)
 
 
+HOOK = {"url": "http://127.0.0.1:9/hook", "events": "alias.*"}  # nothing listens on the discard port
+
+
+def _add_webhook(admin: httpx.Client, c: httpx.Client) -> httpx.Response:
+    return c.post("/api/v1/webhooks", json=HOOK)
+
+
+def _remove_webhook(admin: httpx.Client, c: httpx.Client) -> httpx.Response:
+    made = admin.post("/api/v1/webhooks", json=HOOK).json()
+    return c.delete(f"/api/v1/webhooks/{made['id']}")
+
+
+def _test_webhook(admin: httpx.Client, c: httpx.Client) -> httpx.Response:
+    made = admin.post("/api/v1/webhooks", json=HOOK).json()
+    return c.post(f"/api/v1/webhooks/{made['id']}/test")
+
+
 MATRIX: list[tuple[str, Case, set[str]]] = [
     ("create model", _create_model, {"contributor", "admin"}),
     ("update model", _update_model, {"contributor", "admin"}),
@@ -238,6 +255,9 @@ MATRIX: list[tuple[str, Case, set[str]]] = [
     ("override: delete a protected alias", _override_delete, {"admin"}),
     ("open finding", _open_finding, {"reviewer", "admin"}),
     ("close finding", _close_finding, {"reviewer", "admin"}),
+    ("add webhook", _add_webhook, {"admin"}),
+    ("remove webhook", _remove_webhook, {"admin"}),
+    ("test webhook", _test_webhook, {"admin"}),
 ]
 
 
@@ -389,3 +409,13 @@ def test_findings_and_environment_gates_over_rest(plane: Plane, admin: httpx.Cli
         bad = reviewer.post("/api/v1/findings", json={"ref": f"{name}/1", "title": "x", "severity": "huge"})
         assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_input"
         assert reviewer.get("/api/v1/findings/999999").status_code == 404
+
+
+def test_webhooks_and_their_deliveries_are_read_by_admins_only(plane: Plane, admin: httpx.Client) -> None:
+    made = admin.post("/api/v1/webhooks", json=HOOK).json()
+    for role in ROLES:
+        with plane.client(role) as client:
+            for path in ("/api/v1/webhooks", f"/api/v1/webhooks/{made['id']}/deliveries"):
+                answer = client.get(path)
+                assert answer.status_code == (200 if role == "admin" else 403), (role, path, answer.text)
+            assert client.get("/api/v1/events", params={"types": "webhook.*"}).status_code == 200

@@ -54,6 +54,8 @@ TABLES = {
     "explanations",
     "model_cards",
     "findings",
+    "webhooks",
+    "webhook_deliveries",
     migrate.VERSION_TABLE,
 }
 

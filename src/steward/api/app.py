@@ -19,6 +19,7 @@ from steward.api.routes import (
     audit,
     cards,
     deployments,
+    events,
     evidence,
     explain,
     findings,
@@ -31,6 +32,7 @@ from steward.api.routes import (
     users,
     validation,
     versions,
+    webhooks,
 )
 from steward.app import Steward
 from steward.core.version import VERSION as __version__
@@ -77,6 +79,8 @@ def create_app(steward: Steward) -> FastAPI:
         validation,
         explain,
         findings,
+        events,
+        webhooks,
     )
     for module in routers:  # with auth on, every route but /health needs a token
         app.include_router(module.router, dependencies=[Depends(signed_in)])

@@ -110,3 +110,13 @@ class AlertRuleBody(Body):
     notifiers: list[dict[str, Any]] = Field(default_factory=lambda: [{"type": "log"}], max_length=20)
     enabled: bool = True
     description: str = Field(default="", max_length=1000)
+
+
+class WebhookCreate(Body):
+    url: str = Field(max_length=2000, description="Where to POST events: an http:// or https:// URL.")
+    events: list[str] | str = Field(
+        description="Event type patterns, a list or comma-separated: ['alias.*', 'deployment.*'] or '*'."
+    )
+    secret: str | None = Field(
+        default=None, max_length=200, description="Signing secret (16-200 characters); random when left out."
+    )

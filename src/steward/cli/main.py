@@ -38,6 +38,7 @@ from steward.cli import (
     users,
     validate,
     versions,
+    webhooks,
 )
 from steward.cli.options import GlobalOptions
 from steward.cli.output import EXIT_INTERRUPTED, EXIT_USAGE, exit_code_for, print_error
@@ -68,6 +69,8 @@ COMMAND_ORDER = (
     "score",
     "monitor",
     "audit",
+    "events",
+    "webhooks",
     "users",
     "tokens",
     "server",
@@ -146,6 +149,7 @@ app.add_typer(policy.app, name="policy")
 app.add_typer(findings.app, name="findings")
 app.add_typer(users.app, name="users")
 app.add_typer(tokens.app, name="tokens")
+app.add_typer(webhooks.app, name="webhooks")
 app.command("register")(register.register)
 app.command("server")(server.server)
 app.command("serve")(serve.serve)
@@ -156,6 +160,7 @@ app.command("validate")(validate.validate)
 app.command("validations")(validate.validations)
 app.command("inventory")(inventory.inventory)
 app.command("evidence")(evidence.evidence)
+app.command("events")(webhooks.events)
 
 
 def _print_version(value: bool) -> None:

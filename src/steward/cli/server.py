@@ -62,22 +62,26 @@ def serve(settings: Settings, host: str, port: int) -> None:
     from steward.api.app import create_app
     from steward.app import Steward
     from steward.services.scheduler import MonitoringScheduler
+    from steward.services.webhooks import WebhookDispatcher
 
     with Steward.open(settings) as steward:
         api = create_app(steward)
         scheduler = MonitoringScheduler(
             lambda: steward.monitoring, settings.monitor_interval, actor="scheduler"
         )
+        dispatcher = WebhookDispatcher(lambda: steward.webhooks, settings.webhook_interval)
         print_banner(settings, host, port)
         if settings.auth_enabled and steward.identities.needs_first_admin():
             print_first_sign_in(settings)
         scheduler.start()
+        dispatcher.start()
         try:
             with _sigterm_as_interrupt():
                 uvicorn.run(api, host=host, port=port, log_level="info")
         except KeyboardInterrupt:
             pass
         finally:
+            dispatcher.stop()
             scheduler.stop()
     note("Stopped.")
 
@@ -117,6 +121,9 @@ def print_banner(settings: Settings, host: str, port: int) -> None:
     interval = settings.monitor_interval
     every = f"every {interval:g} s" if interval > 0 else "off (STEWARD_MONITOR_INTERVAL=0)"
     out.print(f"  Monitoring runs:      {every}", markup=False, soft_wrap=True)
+    pace = settings.webhook_interval
+    rounds = f"every {pace:g} s" if pace > 0 else "off (STEWARD_WEBHOOK_INTERVAL=0)"
+    out.print(f"  Webhook deliveries:   {rounds}", markup=False, soft_wrap=True)
     out.print("  Press Ctrl+C to stop.", markup=False, soft_wrap=True)
 
 

@@ -41,6 +41,7 @@ class Permission(StrEnum):
     IDENTITY = "identity.manage"  # users, grants, other people's tokens
     MONITOR = "monitoring.manage"  # references, monitor settings, labels, alert rules
     FINDING = "finding.manage"  # open and close findings on a version
+    WEBHOOK = "webhook.manage"  # webhook subscriptions: add, remove, test, read their deliveries
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

@@ -23,6 +23,7 @@ from steward.core.signature import Signature
 from steward.ports import ArtifactStore
 from steward.sdk.cards import CardMethods, Cards, EmbeddedCards
 from steward.sdk.deployments import DeploymentMethods, Deployments
+from steward.sdk.events import EmbeddedEvents, EventMethods, Events, RemoteEvents
 from steward.sdk.explain import ExplainMethods, Explanations
 from steward.sdk.governance import EmbeddedGovernance, GovernanceMethods
 from steward.sdk.monitoring import Monitoring, MonitoringMethods
@@ -96,6 +97,7 @@ class Client(
     ValidationMethods,
     ScoringMethods,
     CardMethods,
+    EventMethods,
 ):
     """Register, find, load, label and deploy models.
 
@@ -140,6 +142,7 @@ class Client(
             from steward.sdk.cards import RemoteCards
 
             self._cards: Cards = RemoteCards(remote)
+            self._events: Events = RemoteEvents(remote.http)
             self._closers.append(remote)
         else:
             from steward.app import Steward
@@ -155,6 +158,7 @@ class Client(
             self._explanations = app.explain
             self._validations = app.validation
             self._cards = EmbeddedCards(app.cards, app.inventory, app.evidence)
+            self._events = EmbeddedEvents(app)
             self._closers.append(app)
             if self.settings.auth_enabled and self.settings.token:  # signed in: the token decides who acts
                 self.actor = app.identities.authenticate(self.settings.token)

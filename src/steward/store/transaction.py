@@ -22,6 +22,7 @@ from steward.ports import (
     MonitoringRepository,
     PolicyRepository,
     ValidationRepository,
+    WebhookRepository,
 )
 from steward.store.alerts import SqlAlertRepository
 from steward.store.approvals import SqlApprovalRepository
@@ -38,6 +39,7 @@ from steward.store.models import SqlModelRepository
 from steward.store.monitoring import SqlMonitoringRepository
 from steward.store.policies import SqlPolicyRepository
 from steward.store.validation import SqlValidationRepository
+from steward.store.webhooks import SqlWebhookRepository
 
 if TYPE_CHECKING:
     from steward.ports import Store
@@ -62,6 +64,7 @@ class SqlTransaction:
     explanations: ExplanationRepository
     cards: CardRepository
     findings: FindingRepository
+    webhooks: WebhookRepository
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
@@ -78,6 +81,7 @@ class SqlTransaction:
         self.validation = SqlValidationRepository(connection)
         self.cards = SqlCardRepository(connection)
         self.findings = SqlFindingRepository(connection)
+        self.webhooks = SqlWebhookRepository(connection)
 
 
 class SqlStore:

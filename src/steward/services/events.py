@@ -1,0 +1,42 @@
+"""The event stream: the audit log read as typed events (``steward.core.events``).
+
+There is no second write path: an event exists exactly when its audit record
+was committed with the change, and ``seq`` orders both. Readers page through
+it with ``after`` (the last ``seq`` they saw), as webhook dispatchers do.
+"""
+
+from __future__ import annotations
+
+from steward.core.errors import InvalidInputError
+from steward.core.events import Event, check_patterns, event_type, matches
+from steward.ports import Store
+
+SCAN = 500
+LIMIT_MAX = 1000
+
+
+class EventService:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def list(self, *, after: int = 0, types: str | None = None, limit: int = 100) -> list[Event]:
+        """Up to *limit* events with ``seq`` above *after*, oldest first, of the *types* patterns
+        (``'alias.*,deployment.changed'``; all when None)."""
+        if isinstance(after, bool) or not isinstance(after, int) or after < 0:
+            raise InvalidInputError(f"Bad after {after!r}: the seq of the last event seen, from 0.")
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= LIMIT_MAX:
+            raise InvalidInputError(f"Bad limit {limit!r}: from 1 to {LIMIT_MAX}.")
+        patterns = check_patterns(types) if types is not None else ("*",)
+        found: list[Event] = []
+        with self.store.read() as tx:
+            while len(found) < limit:
+                batch = tx.audit.scan(after, SCAN)
+                for audit in batch:
+                    if matches(patterns, event_type(audit.action)):
+                        found.append(Event.from_audit(audit))
+                        if len(found) == limit:
+                            break
+                if len(batch) < SCAN:
+                    break
+                after = batch[-1].seq or after
+        return found

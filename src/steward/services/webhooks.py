@@ -1,0 +1,298 @@
+"""Webhooks: subscriptions to the event stream, delivered in order, retried, logged.
+
+Each subscription keeps a cursor over the audit log (the ``seq`` of the last
+event handled). :meth:`WebhookService.deliver_due` claims due subscriptions
+with a lease, POSTs the next matching event, and on a 2xx answer advances the
+cursor in the same transaction as the delivery's log row. Any other answer, or
+no answer, is logged and retried after 1 s, 2 s, 4 s … (capped): later events
+wait behind it, so order holds, and nothing is dropped. The delivery id is
+stable per (subscription, event), so a receiver de-duplicates retries by the
+``Steward-Delivery`` header (delivery is at least once).
+
+Delivery bookkeeping (cursor, attempts, the log) is not audited: it is the event
+stream's own record, and auditing it would feed the stream with itself.
+Creating and removing subscriptions is audited.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import logging
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from datetime import timedelta
+
+import httpx
+
+from steward.core.audit import AuditEvent
+from steward.core.errors import InvalidInputError, StewardError
+from steward.core.events import PING, Event, check_patterns, event_type, matches, ping_body
+from steward.core.permissions import Permission
+from steward.core.version import VERSION
+from steward.core.webhooks import (
+    Delivery,
+    NewWebhook,
+    Webhook,
+    backoff,
+    check_secret,
+    check_url,
+    check_webhook_id,
+    delivery_id,
+)
+from steward.ports import Store
+from steward.services.access import AccessControl
+from steward.services.notifiers import EVENT_HEADER, SIGNATURE_HEADER, sign
+from steward.services.registry import Clock, utcnow
+
+log = logging.getLogger("steward.webhooks")
+
+DELIVERY_HEADER = "Steward-Delivery"
+TIMEOUT_S = 10.0
+#: A claim outlives the longest POST; it is renewed after every delivered event.
+LEASE_S = 60.0
+SCAN = 500
+#: Events one subscription gets per tick before the next subscription's turn.
+PER_TICK = 200
+DELIVERIES_MAX = 1000
+
+
+class WebhookService:
+    def __init__(
+        self,
+        store: Store,
+        access: AccessControl | None = None,
+        *,
+        clock: Clock = utcnow,
+        backoff_base: float = 1.0,
+        backoff_cap: float = 300.0,
+        timeout: float = TIMEOUT_S,
+    ) -> None:
+        self.store = store
+        self.access = access
+        self.clock = clock
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self._http = httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _require(self, actor: str) -> None:
+        if self.access is not None:
+            self.access.require(actor, Permission.WEBHOOK)
+
+    # -- subscriptions ----------------------------------------------------------------------------
+
+    def add(self, url: str, events: str | list[str], *, actor: str, secret: str | None = None) -> NewWebhook:
+        """Subscribe *url* to the *events* patterns from now on; the secret (given or random) signs
+        every delivery and is returned only here."""
+        url = check_url(url)
+        patterns = check_patterns(events)
+        secret = check_secret(secret) if secret is not None else "whsec_" + secrets.token_urlsafe(32)
+        self._require(actor)
+        with self.store.write() as tx:
+            at = self.clock()
+            hook = tx.webhooks.create(url, patterns, secret, created_by=actor, at=at)
+            after = {"id": hook.id, "url": url, "events": list(patterns)}
+            event = tx.audit.append(
+                AuditEvent("webhook.create", "webhook", str(hook.id), actor, at, after=after)
+            )
+            tx.webhooks.start_after(hook.id, event.seq or 0)  # its own creation is not delivered to it
+            hook = tx.webhooks.get(hook.id)
+        return NewWebhook(hook, secret)
+
+    def list(self, *, actor: str) -> list[Webhook]:
+        self._require(actor)
+        with self.store.read() as tx:
+            return tx.webhooks.list()
+
+    def get(self, webhook_id: int, *, actor: str) -> Webhook:
+        check_webhook_id(webhook_id)
+        self._require(actor)
+        with self.store.read() as tx:
+            return tx.webhooks.get(webhook_id)
+
+    def remove(self, webhook_id: int, *, actor: str) -> Webhook:
+        """Stop delivering to it; its delivery log goes with it (the audit keeps the removal)."""
+        check_webhook_id(webhook_id)
+        self._require(actor)
+        with self.store.write() as tx:
+            hook = tx.webhooks.delete(webhook_id)
+            before = {"id": hook.id, "url": hook.url, "events": list(hook.events), "cursor": hook.cursor}
+            tx.audit.append(
+                AuditEvent("webhook.delete", "webhook", str(hook.id), actor, self.clock(), before)
+            )
+        return hook
+
+    def deliveries(self, webhook_id: int, *, actor: str, limit: int = 100) -> builtins.list[Delivery]:
+        """Every attempt (delivered, failed, test pings), newest first."""
+        check_webhook_id(webhook_id)
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= DELIVERIES_MAX:
+            raise InvalidInputError(f"Bad limit {limit!r}: from 1 to {DELIVERIES_MAX}.")
+        self._require(actor)
+        with self.store.read() as tx:
+            return tx.webhooks.deliveries(webhook_id, limit=limit)
+
+    def test(self, webhook_id: int, *, actor: str) -> Delivery:
+        """Send a ``ping`` event now (outside the stream and its order) and log the answer."""
+        check_webhook_id(webhook_id)
+        self._require(actor)
+        with self.store.read() as tx:
+            hook = tx.webhooks.get(webhook_id)
+            secret = tx.webhooks.secret(webhook_id)
+        at = self.clock()
+        ident = f"{delivery_id(hook.id, 0)}-ping-{secrets.token_hex(4)}"
+        status, error, ms = self._post(hook.url, ping_body(hook.id, actor=actor, at=at), PING, ident, secret)
+        done = Delivery(hook.id, 0, PING, ident, 1, self.clock(), status, error, None, ms)
+        with self.store.write() as tx:
+            tx.webhooks.get(webhook_id)  # removed meanwhile: NotFoundError, nothing logged
+            tx.webhooks.log(done)
+        return done
+
+    # -- delivery -------------------------------------------------------------------------------------
+
+    def deliver_due(self, stop: threading.Event | None = None) -> int:
+        """Deliver what is due on every subscription this process can claim; how many events arrived."""
+        with self.store.read() as tx:
+            due = tx.webhooks.due(self.clock())
+        delivered = 0
+        for webhook_id in due:
+            if stop is not None and stop.is_set():
+                break
+            try:
+                delivered += self._deliver(webhook_id, stop)
+            except StewardError as exc:  # one webhook's trouble spares the others
+                log.error("webhook %s: delivery round failed: %s", webhook_id, exc)
+        return delivered
+
+    def _deliver(self, webhook_id: int, stop: threading.Event | None) -> int:
+        token = secrets.token_hex(16)
+        now = self.clock()
+        with self.store.write() as tx:
+            hook = tx.webhooks.claim(webhook_id, token, now=now, until=now + timedelta(seconds=LEASE_S))
+            secret = tx.webhooks.secret(webhook_id) if hook is not None else ""
+        if hook is None:
+            return 0  # another dispatcher holds it, or it was removed
+        cursor, failed_before, delivered = hook.cursor, hook.attempt, 0
+        pending: deque[AuditEvent] = deque()  # read ahead of the cursor, oldest first
+        try:
+            while delivered < PER_TICK and not (stop is not None and stop.is_set()):
+                if not pending:
+                    with self.store.read() as tx:
+                        pending.extend(tx.audit.scan(cursor, SCAN))
+                    if not pending:
+                        return delivered
+                skipped = cursor
+                while pending and not matches(hook.events, event_type(pending[0].action)):
+                    skipped = pending.popleft().seq or skipped
+                if not pending:  # nothing for this subscription in what was read: move past it
+                    if not self._advance(hook.id, token, cursor, skipped):
+                        return delivered
+                    cursor, failed_before = skipped, 0
+                    continue
+                event = Event.from_audit(pending.popleft())
+                ident = delivery_id(hook.id, event.seq)
+                attempt = failed_before + 1
+                status, error, ms = self._post(hook.url, event.body(), event.type, ident, secret)
+                at = self.clock()
+                if status is not None and 200 <= status < 300:
+                    done = Delivery(hook.id, event.seq, event.type, ident, attempt, at, status, "", None, ms)
+                    with self.store.write() as tx:  # the cursor moves with the log row
+                        moved = tx.webhooks.advance(
+                            hook.id, token, cursor=cursor, to=event.seq, until=at + timedelta(seconds=LEASE_S)
+                        )
+                        tx.webhooks.log(done)  # logged even if the lease was lost: the attempt happened
+                    if not moved:
+                        log.warning("webhook %s: lease lost after delivering %s", hook.id, ident)
+                        return delivered
+                    cursor, failed_before, delivered = event.seq, 0, delivered + 1
+                    continue
+                retry_at = at + timedelta(seconds=backoff(attempt, self.backoff_base, self.backoff_cap))
+                problem = error or f"HTTP {status}"
+                failed = Delivery(
+                    hook.id, event.seq, event.type, ident, attempt, at, status, error, retry_at, ms
+                )
+                with self.store.write() as tx:
+                    tx.webhooks.postpone(
+                        hook.id, token, cursor=cursor, attempt=attempt, retry_at=retry_at, error=problem
+                    )
+                    tx.webhooks.log(failed)
+                log.info(
+                    "webhook %s: %s attempt %d failed (%s); retry at %s",
+                    hook.id,
+                    ident,
+                    attempt,
+                    problem,
+                    retry_at,
+                )
+                return delivered
+            return delivered
+        finally:
+            with self.store.write() as tx:
+                tx.webhooks.release(hook.id, token)
+
+    def _advance(self, webhook_id: int, token: str, cursor: int, to: int) -> bool:
+        with self.store.write() as tx:
+            until = self.clock() + timedelta(seconds=LEASE_S)
+            return tx.webhooks.advance(webhook_id, token, cursor=cursor, to=to, until=until)
+
+    def _post(
+        self, url: str, body: dict[str, object], type_: str, ident: str, secret: str
+    ) -> tuple[int | None, str, float]:
+        """(status code or None, error text, milliseconds)."""
+        payload = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": f"steward-webhooks/{VERSION}",
+            SIGNATURE_HEADER: sign(payload, secret),
+            DELIVERY_HEADER: ident,
+            EVENT_HEADER: type_,
+        }
+        started = time.perf_counter()
+        try:
+            response = self._http.post(url, content=payload, headers=headers)
+            status, error = response.status_code, ""
+        except httpx.HTTPError as exc:
+            status, error = None, f"{type(exc).__name__}: {exc}"[:1000] or type(exc).__name__
+        return status, error, (time.perf_counter() - started) * 1000
+
+
+class WebhookDispatcher:
+    """The control plane's delivery thread: every ``interval`` seconds, :meth:`WebhookService.deliver_due`."""
+
+    def __init__(self, webhooks: Callable[[], WebhookService], interval: float) -> None:
+        self._webhooks = webhooks
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.ticks = 0
+
+    def start(self) -> None:
+        if self._thread is None and self.interval > 0:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._loop, name="steward-webhooks", daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            self._stop.set()
+            thread.join(timeout)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.tick()
+
+    def tick(self) -> int:
+        """One round over the due subscriptions; how many events were delivered."""
+        try:
+            return self._webhooks().deliver_due(self._stop)
+        except Exception:  # a background loop must outlive a database hiccup; the trace is logged
+            log.exception("webhook delivery round failed")
+            return 0
+        finally:
+            self.ticks += 1
