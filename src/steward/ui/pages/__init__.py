@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from steward.ui.pages import auth, catalog
+from steward.ui.pages import auth, catalog, deployments, monitoring
 
-ROUTERS: tuple[APIRouter, ...] = (auth.router, catalog.router)
+ROUTERS: tuple[APIRouter, ...] = (auth.router, catalog.router, deployments.router, monitoring.router)
