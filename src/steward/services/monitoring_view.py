@@ -70,6 +70,11 @@ class MonitoringView:
     #: The drifted share past which the dataset counts as drifted (the monitor's setting).
     share_threshold: float | None = None
 
+    @property
+    def labelled(self) -> bool:
+        """Whether labels arrived for some window (``performance.*`` figures, not only estimates)."""
+        return any(name.startswith("performance.") for name in self.performance)
+
 
 @dataclass(frozen=True)
 class OverviewRow:

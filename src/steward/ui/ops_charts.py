@@ -22,80 +22,114 @@ def _short(text: str, limit: int = 28) -> str:
 
 
 def split_bar(routes: Sequence[tuple[str, float]], stopped: bool = False) -> str:
-    """The traffic split: one horizontal bar, a segment per route, its share written inside."""
-    fig, ax = figure(9.0, 1.1)
+    """The traffic split: one horizontal bar, a segment per route with its ref and share inside."""
+    fig, ax = figure(9.0, 0.9)
     left = 0.0
     for i, (label, weight) in enumerate(routes):
         colour = NEUTRAL if stopped else PALETTE[i % len(PALETTE)]
-        ax.barh([0], [weight], left=left, color=colour, height=0.6, label=f"{_short(label)} ({weight:g}%)")
-        if weight >= 8:
-            ax.text(left + weight / 2, 0, f"{weight:g}%", ha="center", va="center", color="white", fontsize=9)
+        ax.barh([0], [weight], left=left, color=colour, height=0.8, edgecolor="white")
+        if weight >= 6:
+            text = f"{_short(label, max(4, int(weight / 2.2)))} {weight:g}%" if weight >= 18 else f"{weight:g}%"
+            ax.text(left + weight / 2, 0, text, ha="center", va="center", color="white", fontsize=8)
         left += weight
     ax.set_xlim(0, 100)
+    ax.set_ylim(-0.45, 0.45)
     ax.set_yticks([])
     ax.grid(False)
     ax.spines[["left"]].set_visible(False)
-    ax.set_xlabel("share of requests (%)", fontsize=8)
-    ax.legend(
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.9),
-        ncol=min(4, max(1, len(routes))),
-        fontsize=8,
-        frameon=False,
-    )
+    ax.tick_params(labelsize=7)
     return to_svg(fig)
 
 
 def live_charts(live: LiveTraffic) -> str:
     """Requests per second, latency p50/p99 (ms) and error rate (%) per bucket, side by side."""
-    fig, axes = figure(12.0, 2.5, cols=3)
+    fig, axes = figure(12.0, 2.4, cols=3)
+    _fixed(fig, 1, 2.4)
     starts = [b.start for b in live.buckets]
     width = live.bucket_seconds / 86400 * 0.9  # matplotlib dates are days
-    axes[0].bar(starts, [b.requests / live.bucket_seconds for b in live.buckets], width=width, color=PALETTE[0])
+    rates = [b.requests / live.bucket_seconds for b in live.buckets]
+    axes[0].bar(starts, rates, width=width, align="edge", color=PALETTE[0])
     axes[0].set_title("requests / s", fontsize=9)
     for name, colour, values in (
         ("p50", PALETTE[0], [b.p50 for b in live.buckets]),
         ("p99", PALETTE[1], [b.p99 for b in live.buckets]),
     ):
-        axes[1].plot(starts, [float("nan") if v is None else v for v in values], marker=".", color=colour, label=name)
+        axes[1].plot(starts, _nan(values), marker=".", color=colour, label=name)
     axes[1].set_title("latency (ms)", fontsize=9)
     axes[1].legend(fontsize=7, frameon=False)
-    rates = [float("nan") if b.error_rate is None else 100 * b.error_rate for b in live.buckets]
-    axes[2].plot(starts, rates, marker=".", color=FAIL)
+    errors = [None if b.error_rate is None else 100 * b.error_rate for b in live.buckets]
+    axes[2].plot(starts, _nan(errors), marker=".", color=FAIL)
     axes[2].set_title("errors (% of requests)", fontsize=9)
     axes[2].set_ylim(bottom=0)
     for ax in axes:
-        _time_axis(ax)
         ax.set_xlim(live.start, live.end)
+        _time_axis(ax, [live.start, live.end])
     return to_svg(fig)
 
 
-def lines(
-    series: Mapping[str, Sequence[tuple[datetime, float | None]]],
-    title: str,
-    ylabel: str = "",
-    threshold: float | None = None,
-) -> str:
-    """One line per key of *series* over window starts (at most :data:`MAX_LINES`), and a threshold."""
-    fig, ax = figure(6.0, 2.8)
-    for i, (label, points) in enumerate(list(series.items())[:MAX_LINES]):
-        xs = [start for start, _ in points]
-        ys = [float("nan") if v is None else v for _, v in points]
-        ax.plot(xs, ys, marker="o", markersize=3, color=PALETTE[i % len(PALETTE)], label=_short(label))
-    if threshold is not None:
-        ax.axhline(threshold, color="#333333", linewidth=0.8, linestyle="--", label="threshold")
-    ax.set_title(title, fontsize=9)
-    if ylabel:
-        ax.set_ylabel(ylabel, fontsize=8)
-    if series:
-        ax.legend(fontsize=7, frameon=False)
-    _time_axis(ax)
+Points = Sequence[tuple[datetime, float | None]]
+
+
+def panels(charts: Sequence[tuple[str, Mapping[str, Points], float | None]], cols: int = 3) -> str:
+    """Line charts over window starts, side by side in one SVG: per chart a title, one line per key
+    (at most :data:`MAX_LINES`) and an optional threshold line."""
+    rows = -(-len(charts) // cols)
+    width = 4.2 * min(cols, len(charts))
+    fig, axes = figure(width, 2.7 * rows, rows=rows, cols=min(cols, len(charts)))
+    _fixed(fig, rows, 2.7 * rows)
+    flat = list(getattr(axes, "flat", [axes]))
+    for ax, (title, series, threshold) in zip(flat, charts, strict=False):
+        xs: list[datetime] = []
+        for i, (label, points) in enumerate(list(series.items())[:MAX_LINES]):
+            xs += [start for start, _ in points]
+            ys = _nan([v for _, v in points])
+            ax.plot([p[0] for p in points], ys, marker="o", markersize=3, color=PALETTE[i % len(PALETTE)],
+                    label=_short(label, 24))  # fmt: skip
+        if threshold is not None:
+            ax.axhline(threshold, color="#333333", linewidth=0.8, linestyle="--", label="threshold")
+        ax.set_title(title, fontsize=9)
+        if series:
+            ax.legend(fontsize=6, frameon=False)
+        _time_axis(ax, xs)
+    for ax in flat[len(charts) :]:
+        ax.set_visible(False)
     return to_svg(fig)
 
 
-def _time_axis(ax: Any) -> None:
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+def histograms(pairs: Sequence[tuple[Any, Any]], cols: int = 3) -> str:
+    """Reference-vs-window histograms of several features in one SVG (core/monitoring/plots.py)."""
+    from steward.core.monitoring.plots import draw_feature
 
-    locator = AutoDateLocator(maxticks=6)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    rows = -(-len(pairs) // cols)
+    fig, axes = figure(4.2 * min(cols, len(pairs)), 3.0 * rows, rows=rows, cols=min(cols, len(pairs)))
+    _fixed(fig, rows, 3.0 * rows, bottom=0.8)
+    flat = list(getattr(axes, "flat", [axes]))
+    for ax, (reference, current) in zip(flat, pairs, strict=False):
+        draw_feature(ax, reference, current)
+    for ax in flat[len(pairs) :]:
+        ax.set_visible(False)
+    return to_svg(fig)
+
+
+def _fixed(fig: Any, rows: int, height: float, bottom: float = 0.45) -> None:
+    """Fixed margins (inches) instead of the constrained layout, which doubles the drawing time."""
+    fig.set_layout_engine("none")
+    fig.axes[0].get_gridspec().update(
+        left=0.06, right=0.98, bottom=bottom / height, top=1 - 0.3 / height, wspace=0.22, hspace=0.8 * rows / height
+    )
+
+
+def _nan(values: Sequence[float | None]) -> list[float]:
+    return [float("nan") if v is None else v for v in values]
+
+
+def _time_axis(ax: Any, moments: Sequence[datetime]) -> None:
+    """At most five ticks at evenly spaced moments, labelled by hour (and day when the span is long)."""
+    if not moments:
+        return
+    first, last = min(moments), max(moments)
+    span = last - first
+    count = 1 if span.total_seconds() == 0 else 5
+    ticks = [first + span * i / max(count - 1, 1) for i in range(count)]
+    pattern = "%m-%d %H:%M" if span.days >= 1 else "%H:%M"
+    ax.set_xticks(ticks, [t.strftime(pattern) for t in ticks])

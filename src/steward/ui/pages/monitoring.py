@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from steward.core.monitoring.drift import FeatureDrift
-from steward.core.monitoring.plots import feature_plot
 from steward.services import monitoring_view
 from steward.services.monitoring_view import MonitoringView, VersionWindow
-from steward.ui.ops_charts import lines
+from steward.ui.ops_charts import Points, panels
+from steward.ui.ops_charts import histograms as chart
 from steward.ui.paging import page_links, paging_of
 from steward.ui.render import page
 from steward.ui.session import viewer_of
@@ -19,15 +18,17 @@ from steward.ui.session import viewer_of
 router = APIRouter()
 
 #: Histograms drawn per version at most (drifted features first); the drift table lists every feature.
-MAX_HISTOGRAMS = 24
+MAX_HISTOGRAMS = 12
+#: Versions whose per-feature drift is drawn (the table below lists every version's).
+MAX_VERSIONS = 2
 #: Windows offered in the window picker (the newest).
 MAX_PICKER = 200
 
 
 @dataclass(frozen=True)
-class Histogram:
-    feature: str
-    drift: FeatureDrift | None
+class Histograms:
+    features: tuple[str, ...]  # drawn, drifted first
+    total: int
     svg: str
 
 
@@ -64,30 +65,37 @@ def deployment_monitoring(request: Request, deployment: str, window: str = "") -
 
 
 def charts(view: MonitoringView) -> dict[str, str]:
-    """The over-time charts: drifted share, per-feature drift per version, performance, traffic."""
+    """The over-time charts, one SVG per group: drift, performance, traffic."""
     out: dict[str, str] = {}
+    drift: list[tuple[str, dict[str, Points], float | None]] = []
     if view.drift_share:
-        out["drift share"] = lines(view.drift_share, "share of features drifted", "share", view.share_threshold)
+        drift.append(("share of features drifted", view.drift_share, view.share_threshold))
     versions = sorted({v for series in view.drift_scores.values() for v in series})
-    for version in versions:
+    for version in versions[:MAX_VERSIONS]:
         by_feature = {f: s[version] for f, s in sorted(view.drift_scores.items()) if version in s}
-        out[f"drift {version}"] = lines(by_feature, f"{version}: drift score / threshold", "", 1.0)
-    for name, series in sorted(view.performance.items()):
-        out[name] = lines(series, name, "")
-    for name, series in view.traffic.items():
-        if series:
-            out[name] = lines(series, name, "ms" if name.startswith("latency") else "")
+        drift.append((f"{version}: drift score / threshold", by_feature, 1.0))
+    if drift:
+        out["drift"] = panels(drift)
+    performance = [
+        (title, {f"{name.split('.', 1)[1]} {v}": points for name, s in sorted(view.performance.items())
+                 if name.startswith(prefix) for v, points in sorted(s.items())}, None)
+        for prefix, title in (("performance.", "performance (labels)"), ("estimated.", "estimated performance"))
+    ]  # fmt: skip
+    if chosen := [p for p in performance if p[1]]:
+        out["performance"] = panels(chosen, cols=2)
+    traffic = [(name, series, None) for name, series in view.traffic.items() if series]
+    if traffic:
+        out["traffic"] = panels(traffic)
     return out
 
 
-def histograms(version: VersionWindow) -> list[Histogram]:
-    """Reference-vs-window histograms of one version's features, drifted ones first."""
+def histograms(version: VersionWindow) -> Histograms | None:
+    """Reference-vs-window histograms of one version's features, drifted ones first, in one SVG."""
     if version.reference is None or version.current is None or not version.current.rows:
-        return []
-    drift = {f.feature: f for f in version.drift.features} if version.drift else {}
+        return None
+    drifted = {f.feature for f in version.drift.features if f.drifted} if version.drift else set()
     names = [n for n in version.current.features if n in version.reference.features]
-    names.sort(key=lambda n: (not (drift.get(n) and drift[n].drifted), n))
-    return [
-        Histogram(n, drift.get(n), feature_plot(version.reference.features[n], version.current.features[n]))
-        for n in names[:MAX_HISTOGRAMS]
-    ]
+    names.sort(key=lambda n: (n not in drifted, n))
+    shown = names[:MAX_HISTOGRAMS]
+    pairs = [(version.reference.features[n], version.current.features[n]) for n in shown]
+    return Histograms(tuple(shown), len(names), chart(pairs))
