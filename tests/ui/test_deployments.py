@@ -72,9 +72,7 @@ def set_split(world: World, split: dict[str, float]) -> None:
 # -- reading ------------------------------------------------------------------------------------
 
 
-def test_the_list_shows_routes_weights_state_and_revision(
-    console: httpx.Client, ops: World
-) -> None:
+def test_the_list_shows_routes_weights_state_and_revision(console: httpx.Client, ops: World) -> None:
     html = sign_in(console, ops, "vic").get("/deployments").text
     row = re.search(rf'<a href="/deployments/{ops.deployment}">.*?</tr>', html, re.S)
     assert row, html[:2000]
@@ -287,7 +285,9 @@ def test_the_kill_switch_stops_and_revives(console: httpx.Client, ops: World) ->
     assert revision(console, ops)["spec"]["killed"] == "bad answers"
     html = console.get(f"/deployments/{ops.deployment}").text
     assert 'data-testid="killed"' in html and "bad answers" in html
-    assert f"/deployments/{ops.deployment}/revive" in html and f"/deployments/{ops.deployment}/kill" not in html
+    assert (
+        f"/deployments/{ops.deployment}/revive" in html and f"/deployments/{ops.deployment}/kill" not in html
+    )
     again = post(console, f"/deployments/{ops.deployment}/kill", reason="twice")
     assert again.status_code == 409
     assert "stopped" in console.get("/deployments").text

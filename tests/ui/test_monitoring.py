@@ -43,7 +43,9 @@ def monitored(world: World) -> World:
         payloads = world.folder / "payloads"
         ids = write_payloads(payloads, world.deployment, f"{world.model}/1", frame, model, T1, latency_ms=3.0)
         shifted = frame.assign(tenure=frame["tenure"] + 25)
-        write_payloads(payloads, world.deployment, f"{world.model}/1", shifted, model, T2, prefix="s", errors=6)
+        write_payloads(
+            payloads, world.deployment, f"{world.model}/1", shifted, model, T2, prefix="s", errors=6
+        )
         write_payloads(payloads, world.deployment, f"{world.model}/2", frame.head(60), model, T2, prefix="c")
         root.set_alert_rule("drift-share", "drift.share", ">=", 0.3, severity="critical")
         summary = root.run_monitoring(world.deployment)

@@ -89,7 +89,11 @@ class LiveTrafficReader:
     def recent(self, deployment: str, *, minutes: int = 15, buckets: int = 30) -> LiveTraffic:
         """Request rate, latency (p50, p99) and errors of *deployment* over the last *minutes*."""
         check_deployment_name(deployment)
-        if isinstance(minutes, bool) or not isinstance(minutes, int) or not MINUTES[0] <= minutes <= MINUTES[1]:
+        if (
+            isinstance(minutes, bool)
+            or not isinstance(minutes, int)
+            or not MINUTES[0] <= minutes <= MINUTES[1]
+        ):
             raise InvalidInputError(f"minutes is a whole number from {MINUTES[0]} to {MINUTES[1]}.")
         if isinstance(buckets, bool) or not isinstance(buckets, int) or not 1 <= buckets <= 240:
             raise InvalidInputError("buckets is a whole number from 1 to 240.")
@@ -171,7 +175,7 @@ def _read(fs: Any, paths: list[str], start: datetime, end: datetime) -> Arrays:
 
 
 def _micros(at: datetime) -> int:
-    return int(round(at.timestamp() * 1_000_000))
+    return round(at.timestamp() * 1_000_000)
 
 
 def _modified(info: dict[str, Any]) -> float | None:

@@ -12,7 +12,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from steward.core.alerts import Alert
 from steward.core.errors import InvalidInputError
 from steward.core.monitoring.drift import DriftReport, compare
 from steward.core.monitoring.profile import Profile
@@ -110,9 +109,7 @@ def overview(
             if last is not None
             else {}
         )
-        rows.append(
-            OverviewRow(name, True, _window_kind(requests), len(starts), last, shares, firing[name])
-        )
+        rows.append(OverviewRow(name, True, _window_kind(requests), len(starts), last, shares, firing[name]))
     return rows
 
 

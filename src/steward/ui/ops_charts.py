@@ -29,7 +29,9 @@ def split_bar(routes: Sequence[tuple[str, float]], stopped: bool = False) -> str
         colour = NEUTRAL if stopped else PALETTE[i % len(PALETTE)]
         ax.barh([0], [weight], left=left, color=colour, height=0.8, edgecolor="white")
         if weight >= 6:
-            text = f"{_short(label, max(4, int(weight / 2.2)))} {weight:g}%" if weight >= 18 else f"{weight:g}%"
+            text = (
+                f"{_short(label, max(4, int(weight / 2.2)))} {weight:g}%" if weight >= 18 else f"{weight:g}%"
+            )
             ax.text(left + weight / 2, 0, text, ha="center", va="center", color="white", fontsize=8)
         left += weight
     ax.set_xlim(0, 100)
@@ -44,7 +46,7 @@ def split_bar(routes: Sequence[tuple[str, float]], stopped: bool = False) -> str
 def live_charts(live: LiveTraffic) -> str:
     """Requests per second, latency p50/p99 (ms) and error rate (%) per bucket, side by side."""
     fig, axes = figure(12.0, 2.4, cols=3)
-    _fixed(fig, 1, 2.4)
+    _fixed(fig, 12.0, 2.4)
     starts = [b.start for b in live.buckets]
     width = live.bucket_seconds / 86400 * 0.9  # matplotlib dates are days
     rates = [b.requests / live.bucket_seconds for b in live.buckets]
@@ -76,21 +78,22 @@ def panels(charts: Sequence[tuple[str, Mapping[str, Points], float | None]], col
     rows = -(-len(charts) // cols)
     width = 4.2 * min(cols, len(charts))
     fig, axes = figure(width, 2.7 * rows, rows=rows, cols=min(cols, len(charts)))
-    _fixed(fig, rows, 2.7 * rows)
+    _fixed(fig, width, 2.7 * rows)
     flat = list(getattr(axes, "flat", [axes]))
     for ax, (title, series, threshold) in zip(flat, charts, strict=False):
-        xs: list[datetime] = []
-        for i, (label, points) in enumerate(list(series.items())[:MAX_LINES]):
-            xs += [start for start, _ in points]
-            ys = _nan([v for _, v in points])
-            ax.plot([p[0] for p in points], ys, marker="o", markersize=3, color=PALETTE[i % len(PALETTE)],
-                    label=_short(label, 24))  # fmt: skip
+        drawn = list(series.items())[:MAX_LINES]
+        # windows are evenly spaced on the axis, so a gap of months does not squash the rest
+        starts = sorted({start for _, points in drawn for start, _ in points})
+        position = {start: i for i, start in enumerate(starts)}
+        for i, (label, points) in enumerate(drawn):
+            ax.plot([position[p[0]] for p in points], _nan([v for _, v in points]), marker="o", markersize=3,
+                    color=PALETTE[i % len(PALETTE)], label=_short(label, 24))  # fmt: skip
         if threshold is not None:
             ax.axhline(threshold, color="#333333", linewidth=0.8, linestyle="--", label="threshold")
         ax.set_title(title, fontsize=9)
-        if series:
+        if drawn:
             ax.legend(fontsize=6, frameon=False)
-        _time_axis(ax, xs)
+        _window_axis(ax, starts)
     for ax in flat[len(charts) :]:
         ax.set_visible(False)
     return to_svg(fig)
@@ -101,8 +104,9 @@ def histograms(pairs: Sequence[tuple[Any, Any]], cols: int = 3) -> str:
     from steward.core.monitoring.plots import draw_feature
 
     rows = -(-len(pairs) // cols)
-    fig, axes = figure(4.2 * min(cols, len(pairs)), 3.0 * rows, rows=rows, cols=min(cols, len(pairs)))
-    _fixed(fig, rows, 3.0 * rows, bottom=0.8)
+    width = 4.2 * min(cols, len(pairs))
+    fig, axes = figure(width, 3.4 * rows, rows=rows, cols=min(cols, len(pairs)))
+    _fixed(fig, width, 3.4 * rows, bottom=0.8, hspace=0.75)
     flat = list(getattr(axes, "flat", [axes]))
     for ax, (reference, current) in zip(flat, pairs, strict=False):
         draw_feature(ax, reference, current)
@@ -111,16 +115,33 @@ def histograms(pairs: Sequence[tuple[Any, Any]], cols: int = 3) -> str:
     return to_svg(fig)
 
 
-def _fixed(fig: Any, rows: int, height: float, bottom: float = 0.45) -> None:
+def _fixed(fig: Any, width: float, height: float, bottom: float = 0.45, hspace: float = 0.5) -> None:
     """Fixed margins (inches) instead of the constrained layout, which doubles the drawing time."""
     fig.set_layout_engine("none")
     fig.axes[0].get_gridspec().update(
-        left=0.06, right=0.98, bottom=bottom / height, top=1 - 0.3 / height, wspace=0.22, hspace=0.8 * rows / height
+        left=0.6 / width,
+        right=1 - 0.1 / width,
+        bottom=bottom / height,
+        top=1 - 0.3 / height,
+        wspace=0.3,
+        hspace=hspace,
     )
 
 
 def _nan(values: Sequence[float | None]) -> list[float]:
     return [float("nan") if v is None else v for v in values]
+
+
+def _window_axis(ax: Any, starts: Sequence[datetime]) -> None:
+    """At most four ticks on windows evenly spaced by index, labelled with their start."""
+    if not starts:
+        return
+    count = min(4, len(starts))
+    ticks = sorted({round(i * (len(starts) - 1) / max(count - 1, 1)) for i in range(count)})
+    span = starts[-1] - starts[0]
+    pattern = "%m-%d %H:%M" if span.days >= 1 or starts[0].date() != starts[-1].date() else "%H:%M"
+    ax.set_xticks(ticks, [starts[t].strftime(pattern) for t in ticks])
+    ax.set_xlim(-0.5, len(starts) - 0.5)
 
 
 def _time_axis(ax: Any, moments: Sequence[datetime]) -> None:

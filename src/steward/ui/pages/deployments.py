@@ -32,7 +32,7 @@ def may(viewer: Viewer, permission: Permission, deployment: Deployment) -> bool:
     """Whether to offer an action on *deployment*: the permission on every model it routes to."""
     spec = deployment.spec
     refs = [r.ref for r in spec.routes] + list(spec.shadows) + ([spec.fallback] if spec.fallback else [])
-    models = sorted({ModelRef.parse(r).model for r in refs}) or [None]
+    models: list[str | None] = [*sorted({ModelRef.parse(r).model for r in refs})] or [None]
     return all(viewer.can(permission, m) for m in models)
 
 

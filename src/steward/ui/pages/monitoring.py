@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
@@ -64,10 +65,13 @@ def deployment_monitoring(request: Request, deployment: str, window: str = "") -
     )
 
 
+Chart = tuple[str, Mapping[str, Points], float | None]
+
+
 def charts(view: MonitoringView) -> dict[str, str]:
     """The over-time charts, one SVG per group: drift, performance, traffic."""
     out: dict[str, str] = {}
-    drift: list[tuple[str, dict[str, Points], float | None]] = []
+    drift: list[Chart] = []
     if view.drift_share:
         drift.append(("share of features drifted", view.drift_share, view.share_threshold))
     versions = sorted({v for series in view.drift_scores.values() for v in series})
@@ -76,14 +80,19 @@ def charts(view: MonitoringView) -> dict[str, str]:
         drift.append((f"{version}: drift score / threshold", by_feature, 1.0))
     if drift:
         out["drift"] = panels(drift)
-    performance = [
-        (title, {f"{name.split('.', 1)[1]} {v}": points for name, s in sorted(view.performance.items())
-                 if name.startswith(prefix) for v, points in sorted(s.items())}, None)
-        for prefix, title in (("performance.", "performance (labels)"), ("estimated.", "estimated performance"))
-    ]  # fmt: skip
-    if chosen := [p for p in performance if p[1]]:
-        out["performance"] = panels(chosen, cols=2)
-    traffic = [(name, series, None) for name, series in view.traffic.items() if series]
+    performance: list[Chart] = []
+    for prefix, title in (("performance.", "performance (labels)"), ("estimated.", "estimated performance")):
+        lines = {
+            f"{name.removeprefix(prefix)} {version}": points
+            for name, series in sorted(view.performance.items())
+            if name.startswith(prefix)
+            for version, points in sorted(series.items())
+        }
+        if lines:
+            performance.append((title, lines, None))
+    if performance:
+        out["performance"] = panels(performance, cols=2)
+    traffic: list[Chart] = [(name, series, None) for name, series in view.traffic.items() if series]
     if traffic:
         out["traffic"] = panels(traffic)
     return out
@@ -97,5 +106,7 @@ def histograms(version: VersionWindow) -> Histograms | None:
     names = [n for n in version.current.features if n in version.reference.features]
     names.sort(key=lambda n: (n not in drifted, n))
     shown = names[:MAX_HISTOGRAMS]
+    if not shown:
+        return None
     pairs = [(version.reference.features[n], version.current.features[n]) for n in shown]
     return Histograms(tuple(shown), len(names), chart(pairs))
