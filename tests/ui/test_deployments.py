@@ -21,6 +21,7 @@ from tests.ui.conftest import World, csrf_of, sign_in, training_data
 LONG = "a" * 20 + "-" + "b" * 42  # 63 characters, the longest deployment name
 UNICODE_REASON = "Ünïcødé résumé — 東京 rollout " * 8
 EXTRA = 55  # with churn-api and LONG: more than a page (50) of deployments
+BUSY, REVISIONS = "busy-api", 62
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +29,11 @@ def ops(world: World) -> World:
     """A long-named deployment with a unicode reason, enough deployments for two pages, live traffic."""
     with world.client("olga") as olga:
         olga.create_deployment(LONG, {f"{world.model}/1": 100}, reason=UNICODE_REASON)
-        for i in range(EXTRA):
+        for i in range(EXTRA - 1):
             olga.create_deployment(f"extra-{i:03d}", {f"{world.model}@champion": 100}, reason="bulk")
+        olga.create_deployment(BUSY, {f"{world.model}/1": 100}, reason="revision 1")
+        for i in range(2, REVISIONS + 1):  # alternate between two routes: every change a revision
+            olga.update_deployment(BUSY, {f"{world.model}/{1 + (i + 1) % 2}": 100}, reason=f"revision {i}")
     frame, target = training_data()
     model = LogisticRegression(C=1.0).fit(frame, target)  # what churn/1 is
     write_payloads(
@@ -91,6 +95,21 @@ def test_the_list_is_paginated(console: httpx.Client, ops: World) -> None:
     assert second.count('<td class="name"><a href="/deployments/') == EXTRA + 2 - 50
     assert 'rel="next"' not in second
     assert console.get("/deployments", params={"page": "zero"}).status_code == 422
+
+
+def test_the_revision_history_is_paginated_newest_first(console: httpx.Client, ops: World) -> None:
+    sign_in(console, ops, "vic")
+    first = console.get(f"/deployments/{BUSY}").text
+    history = re.search(r'data-testid="history">(.*?)</table>', first, re.S)
+    assert history
+    numbers = [int(n) for n in re.findall(r'<td class="num">(\d+)</td>', history.group(1))]
+    assert numbers == list(range(REVISIONS, REVISIONS - 50, -1))
+    second = console.get(f"/deployments/{BUSY}", params={"page": 2}).text
+    history = re.search(r'data-testid="history">(.*?)</table>', second, re.S)
+    assert history
+    assert [int(n) for n in re.findall(r'<td class="num">(\d+)</td>', history.group(1))] == list(
+        range(REVISIONS - 50, 0, -1)
+    )
 
 
 def test_a_deployment_shows_the_split_as_svg_the_routes_and_the_history(
