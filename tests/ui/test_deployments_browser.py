@@ -83,6 +83,13 @@ def test_a_viewer_sees_no_action_and_the_monitoring_pages(signed_in_page: Any, t
     page.goto(f"/deployments/{traffic.deployment}")
     assert page.locator("[data-testid=actions]").count() == 0
     assert page.locator("form[action$=rollback]").count() == 0
+    with page.expect_response(lambda r: r.url.endswith(f"/deployments/{traffic.deployment}/live")) as live:
+        pass  # console.js re-fills the live panel from its fragment every few seconds
+    assert live.value.ok
+    page.wait_for_function(
+        "document.querySelector('[data-testid=live] [data-testid=live-chart] svg') !== null"
+    )
+    assert "stale" not in (page.locator("[data-testid=live]").get_attribute("class") or "")
     screenshot(page, "deployments-detail-viewer")
     page.click("nav >> text=Monitoring")
     page.wait_for_url("**/monitoring")

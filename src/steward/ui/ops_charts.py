@@ -6,15 +6,21 @@ monitoring windows. Every function returns SVG text for the templates' ``|svg`` 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from steward.core.charts import FAIL, NEUTRAL, PALETTE, figure, to_svg
+from steward.core.monitoring.feature import FeatureProfile
 from steward.services.live import LiveTraffic
 
 #: Lines drawn at most on one chart (the rest are listed in the tables).
 MAX_LINES = 8
+#: Charts of monitoring windows kept drawn (by their input): windows change only when monitoring runs,
+#: so a page seen again is not drawn again. At most this many SVGs (about 100 KiB each) are kept.
+CACHED = 64
 
 
 def _short(text: str, limit: int = 28) -> str:
@@ -74,7 +80,21 @@ Points = Sequence[tuple[datetime, float | None]]
 
 def panels(charts: Sequence[tuple[str, Mapping[str, Points], float | None]], cols: int = 3) -> str:
     """Line charts over window starts, side by side in one SVG: per chart a title, one line per key
-    (at most :data:`MAX_LINES`) and an optional threshold line."""
+    (at most :data:`MAX_LINES`) and an optional threshold line. Drawn once per distinct input."""
+    spec = [
+        [title, [[label, [[start.isoformat(), value] for start, value in points]]
+                 for label, points in list(series.items())[:MAX_LINES]], threshold]
+        for title, series, threshold in charts
+    ]  # fmt: skip
+    return _panels(json.dumps(spec), cols)
+
+
+@lru_cache(maxsize=CACHED)
+def _panels(spec: str, cols: int) -> str:
+    charts = []
+    for title, series, threshold in json.loads(spec):
+        lines = {name: [(datetime.fromisoformat(t), v) for t, v in points] for name, points in series}
+        charts.append((title, lines, threshold))
     rows = -(-len(charts) // cols)
     width = 4.2 * min(cols, len(charts))
     fig, axes = figure(width, 2.7 * rows, rows=rows, cols=min(cols, len(charts)))
@@ -99,10 +119,17 @@ def panels(charts: Sequence[tuple[str, Mapping[str, Points], float | None]], col
     return to_svg(fig)
 
 
-def histograms(pairs: Sequence[tuple[Any, Any]], cols: int = 3) -> str:
-    """Reference-vs-window histograms of several features in one SVG (core/monitoring/plots.py)."""
+def histograms(pairs: Sequence[tuple[FeatureProfile, FeatureProfile]], cols: int = 3) -> str:
+    """Reference-vs-window histograms of several features in one SVG (core/monitoring/plots.py).
+    Drawn once per distinct input."""
+    return _histograms(json.dumps([[r.to_dict(), c.to_dict()] for r, c in pairs], sort_keys=True), cols)
+
+
+@lru_cache(maxsize=CACHED)
+def _histograms(spec: str, cols: int) -> str:
     from steward.core.monitoring.plots import draw_feature
 
+    pairs = [(FeatureProfile.from_dict(r), FeatureProfile.from_dict(c)) for r, c in json.loads(spec)]
     rows = -(-len(pairs) // cols)
     width = 4.2 * min(cols, len(pairs))
     fig, axes = figure(width, 3.4 * rows, rows=rows, cols=min(cols, len(pairs)))
