@@ -323,3 +323,22 @@ def test_a_forged_revive_from_a_viewer_is_refused(console: httpx.Client, ops: Wo
     answer = post(console, f"/deployments/{LONG}/revive", reason="forged")
     assert answer.status_code == 403
     assert revision(console, ops, LONG) == before and audit_count(console, ops) == events
+
+
+def test_a_killed_version_is_marked_in_the_list_and_not_served(console: httpx.Client, ops: World) -> None:
+    set_split(ops, {"churn/1": 80, "churn/2": 20})
+    api(console, ops, "POST", "/kill-switch/versions", json={"ref": "churn/2", "reason": "leaks PII"})
+    try:
+        sign_in(console, ops, "vic")
+        row = re.search(
+            rf'<a href="/deployments/{ops.deployment}">.*?</tr>', console.get("/deployments").text, re.S
+        )
+        assert row and "version killed" in row.group(0)
+        routes = re.search(
+            r'data-testid="routes">(.*?)</table>', console.get(f"/deployments/{ops.deployment}").text, re.S
+        )
+        assert routes and "not served now (kill switch)" in routes.group(1)
+    finally:
+        api(
+            console, ops, "POST", "/kill-switch/versions/revive", json={"ref": "churn/2", "reason": "cleared"}
+        )
