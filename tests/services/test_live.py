@@ -89,3 +89,11 @@ def test_bad_spans_are_refused(tmp_path: Path, minutes: int, buckets: int) -> No
 def test_a_bad_deployment_name_is_refused_before_any_listing(tmp_path: Path) -> None:
     with pytest.raises(InvalidInputError):
         reader(tmp_path).recent("../etc")
+
+
+def test_a_damaged_file_is_left_out_and_the_others_are_read(tmp_path: Path) -> None:
+    log(tmp_path, [(NOW - timedelta(minutes=1), 200, 2.0, "primary")] * 3)
+    (good,) = tmp_path.rglob("part-*.parquet")
+    (good.parent / "part-broken.parquet").write_bytes(b"not parquet at all")
+    live = reader(tmp_path).recent("churn-api")
+    assert live.requests == 3 and live.files == 2
