@@ -24,6 +24,7 @@ T1 = datetime(2026, 3, 1, 10, 5, tzinfo=UTC)
 T2 = datetime(2026, 3, 1, 11, 5, tzinfo=UTC)
 QUIET = "quiet-api"
 FRESH = "fresh-api"
+RULES = 55
 
 
 def window_param(at: datetime) -> str:
@@ -47,7 +48,8 @@ def monitored(world: World) -> World:
             payloads, world.deployment, f"{world.model}/1", shifted, model, T2, prefix="s", errors=6
         )
         write_payloads(payloads, world.deployment, f"{world.model}/2", frame.head(60), model, T2, prefix="c")
-        root.set_alert_rule("drift-share", "drift.share", ">=", 0.3, severity="critical")
+        for i in range(RULES):  # more alerts than a page (50)
+            root.set_alert_rule(f"drift-share-{i:02d}", "drift.share", ">=", 0.3, severity="critical")
         summary = root.run_monitoring(world.deployment)
         assert summary.rows == 660 and len(summary.windows) == 2
         root.log_labels(world.deployment, labels_for(ids, target.tolist()))
@@ -64,7 +66,7 @@ def test_the_index_lists_every_deployment_with_its_drift_and_alerts(
     row = re.search(rf'<a href="/monitoring/{monitored.deployment}">.*?</tr>', html, re.S)
     assert row, html[:2000]
     assert "hour windows" in row.group(0) and ">2<" in row.group(0)  # two windows
-    assert "1 firing" in row.group(0)
+    assert f"{RULES} firing" in row.group(0)
     quiet = re.search(rf'<a href="/monitoring/{QUIET}">.*?</tr>', html, re.S)
     assert quiet and "not monitored yet" in quiet.group(0)
 
@@ -127,6 +129,18 @@ def test_performance_and_alert_history(console: httpx.Client, monitored: World) 
     alerts = re.search(r'data-testid="alerts">(.*?)</table>', html, re.S)
     assert alerts, html[-3000:]
     assert "drift-share" in alerts.group(1) and "firing" in alerts.group(1) and "critical" in alerts.group(1)
+
+
+def test_the_alert_history_is_paginated(console: httpx.Client, monitored: World) -> None:
+    sign_in(console, monitored, "vic")
+    pages = []
+    for number in (1, 2):
+        html = console.get(f"/monitoring/{monitored.deployment}", params={"page": number}).text
+        alerts = re.search(r'data-testid="alerts">(.*?)</table>', html, re.S)
+        assert alerts
+        pages.append(re.findall(r'<td class="name">(drift-share-\d+)</td>', alerts.group(1)))
+    assert len(pages[0]) == 50 and len(pages[1]) == RULES - 50
+    assert sorted(pages[0] + pages[1]) == [f"drift-share-{i:02d}" for i in range(RULES)]
 
 
 def test_empty_states_say_what_to_run(console: httpx.Client, monitored: World) -> None:
