@@ -22,6 +22,7 @@ from steward.services.evidence import EvidenceService
 from steward.services.explain import ExplainService
 from steward.services.identity import IdentityService
 from steward.services.inventory import InventoryService
+from steward.services.overview import OverviewService
 from steward.services.policies import PolicyService
 from steward.services.registry import RegistryService
 from steward.services.validation import ValidationGate, ValidationService
@@ -54,6 +55,7 @@ class Steward:
         self.validation = ValidationService(store, artifacts, self.registry, access=self.access)
         self.policies.validation = ValidationGate(self.validation)  # policies' validation gates read runs
         self.explain = ExplainService(store, artifacts, self.registry, access=self.access)
+        self.overview = OverviewService(store, self.registry)  # read-only: the console's model pages
 
     @cached_property
     def monitoring(self) -> MonitoringService:

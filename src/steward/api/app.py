@@ -35,7 +35,6 @@ from steward.app import Steward
 from steward.core.version import VERSION as __version__
 from steward.ui import create_console
 
-
 API_PATHS = ("/api/", "/docs", "/redoc", "/openapi.json")
 
 

@@ -88,7 +88,10 @@ def demo(
     out = console()
     if not no_serve or settings.is_remote:
         out.print(
-            f"\nAPI docs:   {url}/docs\nThe model:  {url}/api/v1/models/{MODEL}", markup=False, soft_wrap=True
+            f"\nConsole:    {url}/models/{MODEL}\nAPI docs:   {url}/docs"
+            f"\nThe model:  {url}/api/v1/models/{MODEL}",
+            markup=False,
+            soft_wrap=True,
         )
     out.print("\nTry:", markup=False)
     for command in (

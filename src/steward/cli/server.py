@@ -44,7 +44,7 @@ def server(
         ),
     ] = None,
 ) -> None:
-    """Run the control plane: the web console at /, the REST API for the CLI and SDK, OpenAPI docs at /docs."""
+    """Run the control plane: the web console at /, the REST API, OpenAPI docs at /docs."""
     serve(globals_of(ctx).settings(uri), host, port)
 
 

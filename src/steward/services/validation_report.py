@@ -107,20 +107,27 @@ def _row(check: CheckResult) -> str:
     )
 
 
+def plots(run: ValidationRun) -> list[tuple[str, str]]:
+    """The run's plots as (SVG, caption): metric bars, regression interval, group rates, reliability."""
+    checks = list(run.checks)
+    out: list[tuple[str, str]] = []
+    bars = _metric_bars(checks)
+    if bars:
+        out.append((bars, "Metrics against their thresholds"))
+    for check in checks:
+        if check.kind == "no_regression" and "low" in check.details and check.details["low"] is not None:
+            out.append((_difference(check), check.message))
+        elif check.kind == "fairness" and check.details.get("groups"):
+            out.append((_group_rates(check), check.message))
+        elif check.kind == "calibration" and check.details.get("predicted"):
+            out.append((_reliability(check), check.message))
+    return out
+
+
 def render_html(run: ValidationRun) -> str:
     """The run as a standalone HTML page (inline SVG plots, no scripts, no network)."""
     checks = list(run.checks)
-    plots: list[str] = []
-    bars = _metric_bars(checks)
-    if bars:
-        plots.append(_figure(bars, "Metrics against their thresholds"))
-    for check in checks:
-        if check.kind == "no_regression" and "low" in check.details and check.details["low"] is not None:
-            plots.append(_figure(_difference(check), check.message))
-        elif check.kind == "fairness" and check.details.get("groups"):
-            plots.append(_figure(_group_rates(check), check.message))
-        elif check.kind == "calibration" and check.details.get("predicted"):
-            plots.append(_figure(_reliability(check), check.message))
+    figures = [_figure(svg, caption) for svg, caption in plots(run)]
     verdict = "passed" if run.passed else "failed"
     metrics: dict[str, Any] = run.metrics
     metric_rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{v:.4g}</td></tr>" for k, v in metrics.items())
@@ -135,6 +142,6 @@ def render_html(run: ValidationRun) -> str:
         "<h2>Checks</h2><table><tr><th>check</th><th>status</th><th>value</th><th>detail</th></tr>"
         + "".join(_row(c) for c in checks)
         + "</table>"
-        + "".join(plots)
+        + "".join(figures)
         + f"<h2>All metrics</h2><table>{metric_rows}</table></body></html>"
     )

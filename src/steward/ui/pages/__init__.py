@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from steward.ui.pages import auth, catalog, deployments, monitoring
+from steward.ui.pages import auth, catalog, deployments, models, monitoring, versions
 
-ROUTERS: tuple[APIRouter, ...] = (auth.router, catalog.router, deployments.router, monitoring.router)
+ROUTERS: tuple[APIRouter, ...] = (
+    auth.router,
+    catalog.router,
+    models.router,
+    versions.router,
+    deployments.router,
+    monitoring.router,
+)
