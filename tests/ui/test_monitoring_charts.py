@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from steward.core.monitoring.feature import FeatureProfile
+from steward.ui.chart_cache import ChartCache
 from steward.ui.ops_charts import histograms, panels, split_bar
 
 T = datetime(2026, 3, 1, 10, tzinfo=UTC)
@@ -15,10 +16,18 @@ def series(values: list[float | None]) -> dict[str, list[tuple[datetime, float |
 
 
 def test_panels_draw_one_axes_per_chart_and_are_reused_only_for_the_same_input() -> None:
-    first = panels([("share", series([0.1, 0.4, None]), 0.5), ("p99", series([3.0, 4.0, 5.0]), None)])
+    cache = ChartCache()
+    first = panels(
+        [("share", series([0.1, 0.4, None]), 0.5), ("p99", series([3.0, 4.0, 5.0]), None)], cache=cache
+    )
     assert first.startswith("<svg") and first.count('id="axes_') == 2
-    assert panels([("share", series([0.1, 0.4, None]), 0.5), ("p99", series([3.0, 4.0, 5.0]), None)]) is first
-    changed = panels([("share", series([0.1, 0.4, 0.9]), 0.5), ("p99", series([3.0, 4.0, 5.0]), None)])
+    again = panels(
+        [("share", series([0.1, 0.4, None]), 0.5), ("p99", series([3.0, 4.0, 5.0]), None)], cache=cache
+    )
+    assert again is first  # the same input: not drawn again
+    changed = panels(
+        [("share", series([0.1, 0.4, 0.9]), 0.5), ("p99", series([3.0, 4.0, 5.0]), None)], cache=cache
+    )
     assert changed is not first and changed != first
 
 

@@ -6,21 +6,19 @@ monitoring windows. Every function returns SVG text for the templates' ``|svg`` 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 from steward.core.charts import FAIL, NEUTRAL, PALETTE, figure, to_svg
 from steward.core.monitoring.feature import FeatureProfile
 from steward.services.live import LiveTraffic
+from steward.ui.chart_cache import ChartCache
 
 #: Lines drawn at most on one chart (the rest are listed in the tables).
 MAX_LINES = 8
-#: Charts of monitoring windows kept drawn (by their input): windows change only when monitoring runs,
-#: so a page seen again is not drawn again. At most this many SVGs (about 100 KiB each) are kept.
-CACHED = 64
 
 
 def _short(text: str, limit: int = 28) -> str:
@@ -78,23 +76,25 @@ def live_charts(live: LiveTraffic) -> str:
 Points = Sequence[tuple[datetime, float | None]]
 
 
-def panels(charts: Sequence[tuple[str, Mapping[str, Points], float | None]], cols: int = 3) -> str:
+def panels(
+    charts: Sequence[tuple[str, Mapping[str, Points], float | None]],
+    cols: int = 3,
+    cache: ChartCache | None = None,
+) -> str:
     """Line charts over window starts, side by side in one SVG: per chart a title, one line per key
-    (at most :data:`MAX_LINES`) and an optional threshold line. Drawn once per distinct input."""
+    (at most :data:`MAX_LINES`) and an optional threshold line. With *cache*, drawn once per
+    distinct input (keyed by a digest of what is drawn)."""
+    if cache is None:
+        return _panels(charts, cols)
     spec = [
         [title, [[label, [[start.isoformat(), value] for start, value in points]]
                  for label, points in list(series.items())[:MAX_LINES]], threshold]
         for title, series, threshold in charts
     ]  # fmt: skip
-    return _panels(json.dumps(spec), cols)
+    return cache.get(("ops.panels", _digest(spec), cols), lambda: _panels(charts, cols))
 
 
-@lru_cache(maxsize=CACHED)
-def _panels(spec: str, cols: int) -> str:
-    charts = []
-    for title, series, threshold in json.loads(spec):
-        lines = {name: [(datetime.fromisoformat(t), v) for t, v in points] for name, points in series}
-        charts.append((title, lines, threshold))
+def _panels(charts: Sequence[tuple[str, Mapping[str, Points], float | None]], cols: int) -> str:
     rows = -(-len(charts) // cols)
     width = 4.2 * min(cols, len(charts))
     fig, axes = figure(width, 2.7 * rows, rows=rows, cols=min(cols, len(charts)))
@@ -119,17 +119,20 @@ def _panels(spec: str, cols: int) -> str:
     return to_svg(fig)
 
 
-def histograms(pairs: Sequence[tuple[FeatureProfile, FeatureProfile]], cols: int = 3) -> str:
+def histograms(
+    pairs: Sequence[tuple[FeatureProfile, FeatureProfile]], cols: int = 3, cache: ChartCache | None = None
+) -> str:
     """Reference-vs-window histograms of several features in one SVG (core/monitoring/plots.py).
-    Drawn once per distinct input."""
-    return _histograms(json.dumps([[r.to_dict(), c.to_dict()] for r, c in pairs], sort_keys=True), cols)
+    With *cache*, drawn once per distinct input."""
+    if cache is None:
+        return _histograms(pairs, cols)
+    spec = [[r.to_dict(), c.to_dict()] for r, c in pairs]
+    return cache.get(("ops.histograms", _digest(spec), cols), lambda: _histograms(pairs, cols))
 
 
-@lru_cache(maxsize=CACHED)
-def _histograms(spec: str, cols: int) -> str:
+def _histograms(pairs: Sequence[tuple[FeatureProfile, FeatureProfile]], cols: int) -> str:
     from steward.core.monitoring.plots import draw_feature
 
-    pairs = [(FeatureProfile.from_dict(r), FeatureProfile.from_dict(c)) for r, c in json.loads(spec)]
     rows = -(-len(pairs) // cols)
     width = 4.2 * min(cols, len(pairs))
     fig, axes = figure(width, 3.4 * rows, rows=rows, cols=min(cols, len(pairs)))
@@ -140,6 +143,10 @@ def _histograms(spec: str, cols: int) -> str:
     for ax in flat[len(pairs) :]:
         ax.set_visible(False)
     return to_svg(fig)
+
+
+def _digest(spec: object) -> str:
+    return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
 
 
 def _fixed(fig: Any, width: float, height: float, bottom: float = 0.45, hspace: float = 0.5) -> None:

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from steward.services import monitoring_view
 from steward.services.monitoring_view import MonitoringView, VersionWindow
+from steward.ui.chart_cache import ChartCache, chart_cache
 from steward.ui.ops_charts import Points, panels
 from steward.ui.ops_charts import histograms as chart
 from steward.ui.paging import page_links, paging_of
@@ -50,6 +51,7 @@ def deployment_monitoring(request: Request, deployment: str, window: str = "") -
     viewer = viewer_of(request)
     steward = viewer.steward
     view = monitoring_view.view(steward.monitoring, steward.deployments, deployment, window[:60])
+    cache = chart_cache(request)
     paging = paging_of(request)
     alerts = steward.alerts.list_alerts(deployment=deployment, limit=paging.offset + paging.fetch)
     return page(
@@ -57,8 +59,8 @@ def deployment_monitoring(request: Request, deployment: str, window: str = "") -
         "monitoring_deployment.html",
         viewer,
         view=view,
-        charts=charts(view),
-        histograms={v.version: histograms(v) for v in view.versions},
+        charts=charts(view, cache),
+        histograms={v.version: histograms(v, cache) for v in view.versions},
         picker=view.starts[:MAX_PICKER],
         alerts=alerts[paging.offset : paging.offset + paging.size],
         links=page_links(request, paging, len(alerts) > paging.offset + paging.size),
@@ -68,7 +70,7 @@ def deployment_monitoring(request: Request, deployment: str, window: str = "") -
 Chart = tuple[str, Mapping[str, Points], float | None]
 
 
-def charts(view: MonitoringView) -> dict[str, str]:
+def charts(view: MonitoringView, cache: ChartCache | None = None) -> dict[str, str]:
     """The over-time charts, one SVG per group: drift, performance, traffic."""
     out: dict[str, str] = {}
     drift: list[Chart] = []
@@ -79,7 +81,7 @@ def charts(view: MonitoringView) -> dict[str, str]:
         by_feature = {f: s[version] for f, s in sorted(view.drift_scores.items()) if version in s}
         drift.append((f"{version}: drift score / threshold", by_feature, 1.0))
     if drift:
-        out["drift"] = panels(drift)
+        out["drift"] = panels(drift, cache=cache)
     performance: list[Chart] = []
     for prefix, title in (("performance.", "performance (labels)"), ("estimated.", "estimated performance")):
         lines = {
@@ -91,14 +93,14 @@ def charts(view: MonitoringView) -> dict[str, str]:
         if lines:
             performance.append((title, lines, None))
     if performance:
-        out["performance"] = panels(performance, cols=2)
+        out["performance"] = panels(performance, cols=2, cache=cache)
     traffic: list[Chart] = [(name, series, None) for name, series in view.traffic.items() if series]
     if traffic:
-        out["traffic"] = panels(traffic)
+        out["traffic"] = panels(traffic, cache=cache)
     return out
 
 
-def histograms(version: VersionWindow) -> Histograms | None:
+def histograms(version: VersionWindow, cache: ChartCache | None = None) -> Histograms | None:
     """Reference-vs-window histograms of one version's features, drifted ones first, in one SVG."""
     if version.reference is None or version.current is None or not version.current.rows:
         return None
@@ -109,4 +111,4 @@ def histograms(version: VersionWindow) -> Histograms | None:
     if not shown:
         return None
     pairs = [(version.reference.features[n], version.current.features[n]) for n in shown]
-    return Histograms(tuple(shown), len(names), chart(pairs))
+    return Histograms(tuple(shown), len(names), chart(pairs, cache=cache))
