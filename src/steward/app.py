@@ -14,12 +14,14 @@ from steward.core.errors import InvalidInputError
 from steward.ports import ArtifactStore, Store
 from steward.services.access import AccessControl
 from steward.services.alerting import AlertService
+from steward.services.approval_inbox import ApprovalInbox
 from steward.services.approvals import ApprovalService
 from steward.services.audit import AuditService
 from steward.services.cards import CardService
 from steward.services.deploy import DeploymentService
 from steward.services.evidence import EvidenceService
 from steward.services.explain import ExplainService
+from steward.services.findings import FindingService
 from steward.services.identity import IdentityService
 from steward.services.inventory import InventoryService
 from steward.services.overview import OverviewService
@@ -44,7 +46,7 @@ class Steward:
         self.access = AccessControl(store, enabled=settings.auth_enabled)
         self.policies = PolicyService(store, self.access)
         self.registry = RegistryService(store, artifacts, access=self.access, gate=self.policies)
-        self.deployments = DeploymentService(store, access=self.access)
+        self.deployments = DeploymentService(store, access=self.access, gate=self.policies)
         self.identities = IdentityService(store, self.access)
         self.approvals = ApprovalService(store, self.access)
         self.cards = CardService(store, self.access)
@@ -55,7 +57,9 @@ class Steward:
         self.validation = ValidationService(store, artifacts, self.registry, access=self.access)
         self.policies.validation = ValidationGate(self.validation)  # policies' validation gates read runs
         self.explain = ExplainService(store, artifacts, self.registry, access=self.access)
+        self.findings = FindingService(store, self.access)
         self.overview = OverviewService(store, self.registry)  # read-only: the console's model pages
+        self.approval_inbox = ApprovalInbox(store, self.access)  # the console's approvals inbox
 
     @cached_property
     def monitoring(self) -> MonitoringService:

@@ -20,6 +20,7 @@ from steward.core.audit import AuditEvent, ChainHead
 from steward.core.card import CardStatus, ModelCard
 from steward.core.deployment import Deployment, DeploymentSpec, KilledVersion
 from steward.core.explain import Explanation
+from steward.core.finding import Finding, FindingStatus, Severity
 from steward.core.identity import Grant, Principal, TokenInfo
 from steward.core.permissions import Role
 from steward.core.policy import Policy, PolicyDocument
@@ -105,6 +106,23 @@ class AuditLog(Protocol):
         """Up to *limit* events with ``seq`` above *after_seq*, by ``seq``, with their hashes."""
         ...
 
+    def search(
+        self,
+        *,
+        actor: str | None = None,
+        action: str | None = None,
+        about: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        upto_seq: int | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> builtins.list[AuditEvent]:
+        """Events matching every filter, newest first. *action* matches itself and ``action.*``;
+        *about* matches a target and, for a model name, its versions (``m/3``) and aliases (``m@a``);
+        *since* inclusive, *until* exclusive; *upto_seq*: events numbered at most that."""
+        ...
+
 
 class Transaction(Protocol):
     models: ModelRepository
@@ -119,6 +137,7 @@ class Transaction(Protocol):
     explanations: ExplanationRepository
     validation: ValidationRepository
     cards: CardRepository
+    findings: FindingRepository
 
 
 class Store(Protocol):
@@ -382,6 +401,10 @@ class MonitoringRepository(Protocol):
         self, deployment: str, *, since: datetime | None = None, until: datetime | None = None
     ) -> list[dict[str, Any]]: ...
 
+    def last_windows(self, deployment: str) -> list[dict[str, Any]]:
+        """Each version's newest window."""
+        ...
+
     def replace_figures(
         self,
         deployment: str,
@@ -494,4 +517,32 @@ class CardRepository(Protocol):
 
     def statuses(self) -> dict[tuple[str, int], tuple[CardStatus, datetime | None]]:
         """Every stored card's (status, reviewed_at), by (model, version)."""
+        ...
+
+
+class FindingRepository(Protocol):
+    """Findings raised on versions: opened, later closed with a resolution."""
+
+    def open(
+        self,
+        model: str,
+        version: int,
+        *,
+        title: str,
+        severity: Severity,
+        description: str,
+        opened_by: str,
+        at: datetime,
+    ) -> Finding: ...
+
+    def get(self, finding_id: int, *, lock: bool = False) -> Finding:
+        """Raises NotFoundError."""
+        ...
+
+    def close(self, finding_id: int, *, closed_by: str, at: datetime, resolution: str) -> Finding: ...
+
+    def list(
+        self, *, model: str | None = None, version: int | None = None, status: FindingStatus | None = None
+    ) -> builtins.list[Finding]:
+        """Oldest first."""
         ...

@@ -192,6 +192,28 @@ def _override(admin: httpx.Client, c: httpx.Client) -> httpx.Response:
     )
 
 
+def _open_finding(admin: httpx.Client, c: httpx.Client) -> httpx.Response:
+    body = {"ref": f"{model_with_versions(admin, 1)}/1", "title": "leaks the label", "severity": "high"}
+    return c.post("/api/v1/findings", json=body)
+
+
+def _close_finding(admin: httpx.Client, c: httpx.Client) -> httpx.Response:
+    body = {"ref": f"{model_with_versions(admin, 1)}/1", "title": "leaks the label", "severity": "high"}
+    made = admin.post("/api/v1/findings", json=body)
+    assert made.status_code == 201, made.text
+    return c.post(f"/api/v1/findings/{made.json()['id']}/close", json={"resolution": "dropped"})
+
+
+def _override_delete(admin: httpx.Client, c: httpx.Client) -> httpx.Response:
+    name = model_with_versions(admin, 1)
+    policy = f"name: {unique()}\naliases: [retired]\nmodels: [{name}]\ngates:\n  approvals: {{quorum: 1}}\n"
+    assert admin.post("/api/v1/policies", json={"source": policy}).status_code == 201
+    body = {"model": name, "alias": "retired", "version": 1, "reason": "set-up"}
+    assert admin.post("/api/v1/policies/override", json=body).status_code == 200
+    body = {"model": name, "alias": "retired", "delete": True, "reason": "retired"}
+    return c.post("/api/v1/policies/override", json=body)
+
+
 MATRIX: list[tuple[str, Case, set[str]]] = [
     ("create model", _create_model, {"contributor", "admin"}),
     ("update model", _update_model, {"contributor", "admin"}),
@@ -213,6 +235,9 @@ MATRIX: list[tuple[str, Case, set[str]]] = [
     ("approve", _decide, {"reviewer", "admin"}),
     ("publish policy", _publish, {"admin"}),
     ("override policy", _override, {"admin"}),
+    ("override: delete a protected alias", _override_delete, {"admin"}),
+    ("open finding", _open_finding, {"reviewer", "admin"}),
+    ("close finding", _close_finding, {"reviewer", "admin"}),
 ]
 
 
@@ -310,3 +335,57 @@ def test_audit_verify_export_and_at(admin: httpx.Client) -> None:
         bad = admin.get("/api/v1/audit/at", params=params)
         assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_input"
     assert admin.get("/api/v1/audit/export", params={"format": "xml"}).status_code == 422
+
+
+def test_a_protected_alias_cannot_be_deleted_over_rest(plane: Plane, admin: httpx.Client) -> None:
+    name = model_with_versions(admin, 1)
+    policy = f"name: {unique()}\naliases: [gold]\nmodels: [{name}]\ngates:\n  findings: {{severity: low}}\n"
+    assert admin.post("/api/v1/policies", json={"source": policy}).status_code == 201
+    assert admin.put(f"/api/v1/models/{name}/aliases/gold", json={"version": 1}).status_code == 200
+    with plane.client("operator") as operator:
+        before = audit_count(admin)
+        for client in (operator, admin):  # an admin too: deleting takes the override, with a reason
+            refused = client.delete(f"/api/v1/models/{name}/aliases/gold")
+            assert refused.status_code == 403
+            error = refused.json()["error"]
+            assert error["code"] == "policy_violation" and "override" in error["details"]["unmet"][0]
+        assert audit_count(admin) == before
+        assert admin.get(f"/api/v1/models/{name}/aliases/gold").status_code == 200
+    both = {"model": name, "alias": "gold", "version": 1, "delete": True, "reason": "x"}
+    assert admin.post("/api/v1/policies/override", json=both).status_code == 422
+    neither = {"model": name, "alias": "gold", "reason": "x"}
+    assert admin.post("/api/v1/policies/override", json=neither).status_code == 422
+    assert audit_count(admin) == before
+
+
+def test_findings_and_environment_gates_over_rest(plane: Plane, admin: httpx.Client) -> None:
+    name = model_with_versions(admin, 1)
+    policy = (
+        f"name: {unique()}\nenvironments: [production]\nmodels: [{name}]\n"
+        "gates:\n  findings: {severity: medium}\n"
+    )
+    assert admin.post("/api/v1/policies", json={"source": policy}).status_code == 201
+    with plane.client("reviewer") as reviewer, plane.client("operator") as operator:
+        opened = reviewer.post(
+            "/api/v1/findings", json={"ref": f"{name}/1", "title": "unstable", "severity": "medium"}
+        )
+        assert opened.status_code == 201 and opened.json()["status"] == "open"
+        spec = {"routes": [{"ref": f"{name}/1", "weight": 100}], "environment": "production"}
+        refused = operator.post(
+            "/api/v1/deployments", json={"name": f"d-{uuid.uuid4().hex[:8]}", "spec": spec}
+        )
+        assert refused.status_code == 403 and refused.json()["error"]["code"] == "policy_violation"
+        assert "unstable" in refused.json()["error"]["details"]["unmet"][0]
+        listed = operator.get("/api/v1/findings", params={"ref": f"{name}/1", "status": "open"}).json()
+        assert [f["id"] for f in listed["items"]] == [opened.json()["id"]]
+        closed = reviewer.post(f"/api/v1/findings/{opened.json()['id']}/close", json={"resolution": "fixed"})
+        assert closed.status_code == 200 and closed.json()["closed_by"] == "u-reviewer"
+        again = reviewer.post(f"/api/v1/findings/{opened.json()['id']}/close", json={"resolution": "x"})
+        assert again.status_code == 409
+        made = operator.post("/api/v1/deployments", json={"name": f"d-{uuid.uuid4().hex[:8]}", "spec": spec})
+        assert made.status_code == 201 and made.json()["spec"]["environment"] == "production"
+        check = operator.get("/api/v1/policies/check", params={"ref": f"{name}/1", "alias": "env:production"})
+        assert check.json()["passed"] is True
+        bad = reviewer.post("/api/v1/findings", json={"ref": f"{name}/1", "title": "x", "severity": "huge"})
+        assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_input"
+        assert reviewer.get("/api/v1/findings/999999").status_code == 404

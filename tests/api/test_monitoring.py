@@ -102,6 +102,8 @@ def test_bad_input_gets_a_clear_4xx_and_nothing_is_written(http: httpx.Client, d
             "JSON object",
         )
     assert_error(http.get(f"{base}/report", params={"format": "pdf"}), 422, "invalid_input")
+    assert_error(http.post(f"{base}/run", params={"engine": "spark"}), 422, "invalid_input", "local or ray")
+    assert_error(http.put(base, json={"window": "rows:3"}), 422, "invalid_input", "rows:N")
     assert_error(http.get(f"{base}/figures", params={"limit": 0}), 422, "invalid_input")
     rule = {"pattern": "drift.share", "comparison": "==", "threshold": 0.5}
     assert_error(http.put("/api/v1/monitoring/alert-rules/r1", json=rule), 422, "invalid_input", "comparison")

@@ -79,6 +79,7 @@ def test_monitor_from_reference_to_report(
         (["monitor", "labels", "churn-api", "missing.csv"], 2),
         (["monitor", "set-reference", "churn/9", "{train}"], 3),
         (["monitor", "set-reference", "churn/2", "{train}", "--labels", "target"], 2),
+        (["monitor", "set-reference", "churn/2", "{train}"], 2),  # its label column is not a feature
         (["monitor", "set-reference", "churn/1", "{train}", "--importance", "a"], 2),
         (["monitor", "set-reference", "churn/1", "{train}", "--labels", "label", "--importance", "a=-1"], 2),
         (["monitor", "set-reference", "churn/1", "{train}", "--labels", "label", "--importance", "zzz=1"], 2),
@@ -86,6 +87,9 @@ def test_monitor_from_reference_to_report(
         (["monitor", "report", "churn-api", "--json"], 3),
         (["monitor", "report", "churn-api", "--output", "/no/such/folder/r.html"], 2),
         (["monitor", "configure", "churn-api", "--window", "week"], 2),
+        (["monitor", "configure", "churn-api", "--window", "rows:5"], 2),
+        (["monitor", "run", "churn-api", "--engine", "spark"], 2),
+        (["monitor", "run", "churn-api", "--ray-address", "auto"], 2),
         (["monitor", "configure", "churn-api", "--multivariate-sample", "5"], 2),
         (["monitor", "configure", "churn-api", "--multivariate-sample", "many"], 2),
         (["monitor", "figures", "churn-api", "--since", "yesterday"], 2),
@@ -104,3 +108,39 @@ def test_bad_input_fails_cleanly_and_writes_nothing(
     before = deployed.counts()
     assert_clean_failure(deployed.run(*args), code)
     assert deployed.counts() == before
+
+
+def test_set_reference_names_the_columns_the_model_was_not_fitted_on(
+    deployed: Registry, files: dict[str, Path]
+) -> None:
+    before = deployed.counts()
+    result = deployed.run("monitor", "set-reference", "churn/2", str(files["train"]))
+    assert_clean_failure(result, 2)
+    assert "not fitted on: label" in result.stderr and "--labels" in result.stderr
+    assert deployed.counts() == before
+    fixed = deployed.run("monitor", "set-reference", "churn/2", str(files["train"]), "--labels", "label")
+    assert fixed.exit_code == 0, fixed.output
+
+
+def test_windows_of_every_n_rows_from_the_command_line(
+    deployed: Registry,
+    files: dict[str, Path],
+    fitted: LogisticRegression,
+    training: tuple[pd.DataFrame, np.ndarray],
+) -> None:
+    r = deployed
+    x, _ = training
+    assert (
+        r.run("monitor", "set-reference", "churn/2", str(files["train"]), "--labels", "label").exit_code == 0
+    )
+    result = r.run("monitor", "configure", "churn-api", "--window", "rows:50")
+    assert result.exit_code == 0 and "rows:50 windows" in result.stderr + result.stdout
+    write_payloads(r.folder / "home" / "payloads", "churn-api", "churn/2", x, fitted, T, rows_per_request=7)
+
+    result = r.run("monitor", "run", "churn-api", "--json")
+
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["rows"] == len(x) == 120 and len(summary["windows"]) == 2  # 20 rows wait for more
+    result = r.run("monitor", "figures", "churn-api", "--name", "rows", "--json")
+    assert [f["value"] for f in json.loads(result.stdout)["items"]] == [50, 50]

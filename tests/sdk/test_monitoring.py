@@ -114,3 +114,60 @@ def test_importances_weight_drift_and_bad_ones_fail_the_same_both_ways(
     client.run_monitoring(deployment)
     [weighted] = client.figures(deployment, "drift.weighted")
     assert weighted.value == pytest.approx(0.75) and weighted.details["source"] == "given"
+
+
+def test_reference_columns_the_model_cannot_take_fail_the_same_both_ways(
+    setup: tuple[Client, Path], model: LogisticRegression, data: tuple[pd.DataFrame, np.ndarray]
+) -> None:
+    client, _ = setup
+    x, y = data
+    name = f"m{uuid.uuid4().hex[:8]}"
+    bare = client.register(model, name, capture_code=False)  # no signature: sklearn's fitted names decide
+    with pytest.raises(InvalidInputError, match=r"not fitted on: label\. Drop them.*labels="):
+        client.set_reference(bare.ref, x.assign(label=y))
+    with pytest.raises(InvalidInputError, match=r"lacks column\(s\) .* takes: b\. Add them"):
+        client.set_reference(bare.ref, x.drop(columns=["b"]))
+    with pytest.raises(NotFoundError):
+        client.get_reference(bare.ref)
+    assert client.audit(target=bare.ref, action="monitoring.reference.set").items == []
+    # the fix the message names works; the columns' order does not matter
+    assert client.set_reference(
+        bare.ref, x.assign(label=y)[["label", "d", "c", "a", "b"]], labels="label"
+    ).rows == len(x)
+
+
+def test_row_windows_work_the_same_both_ways(
+    setup: tuple[Client, Path], model: LogisticRegression, data: tuple[pd.DataFrame, np.ndarray]
+) -> None:
+    client, payloads = setup
+    x, y = data
+    name, deployment = f"m{uuid.uuid4().hex[:8]}", f"d{uuid.uuid4().hex[:8]}"
+    version = client.register(model, name, input_example=x.head(5), capture_code=False)
+    client.create_deployment(deployment, version.ref)
+    client.set_reference(version.ref, x)
+    with pytest.raises(InvalidInputError, match=r"rows:N"):
+        client.configure_monitoring(deployment, window="rows:1")
+    assert client.configure_monitoring(deployment, window="rows:60")["window"] == "rows:60"
+    ids = write_payloads(payloads, deployment, version.ref, x, model, T, rows_per_request=2)
+
+    summary = client.run_monitoring(deployment)
+
+    assert summary.rows == len(x) == 200 and len(summary.windows) == 3  # 20 rows wait
+    assert [f.value for f in client.figures(deployment, "rows")] == [60, 60, 60]
+    labelled = client.log_labels(deployment, labels_for(ids, y[::2]))
+    assert labelled.matched == len(ids)
+    counts = [f.value for f in client.figures(deployment, "performance.labelled")]
+    assert len(counts) == 3 and sum(counts) <= len(ids) and all(c > 0 for c in counts)
+    with pytest.raises(InvalidInputError, match="local or ray"):
+        client.run_monitoring(deployment, engine="spark")
+
+
+def test_a_remote_client_cannot_name_the_servers_ray_cluster(
+    client: Client,
+) -> None:
+    if not client.uri.startswith("http"):
+        with pytest.raises(InvalidInputError, match="goes with engine ray"):
+            client.run_monitoring("any", ray_address="auto")
+        return
+    with pytest.raises(InvalidInputError, match="embedded clients"):
+        client.run_monitoring("any", engine="ray", ray_address="ray://10.0.0.1:10001")

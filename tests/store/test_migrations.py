@@ -53,6 +53,7 @@ TABLES = {
     "validation_runs",
     "explanations",
     "model_cards",
+    "findings",
     migrate.VERSION_TABLE,
 }
 

@@ -21,6 +21,7 @@ from steward.api.routes import (
     deployments,
     evidence,
     explain,
+    findings,
     inventory,
     kill,
     models,
@@ -75,6 +76,7 @@ def create_app(steward: Steward) -> FastAPI:
         alerts,
         validation,
         explain,
+        findings,
     )
     for module in routers:  # with auth on, every route but /health needs a token
         app.include_router(module.router, dependencies=[Depends(signed_in)])

@@ -66,6 +66,11 @@ class DeploymentSpecBody(Body):
     log_sample_rate: float = Field(default=1.0, strict=True)
     description: str = Field(default="", max_length=5000)
     killed: str | None = Field(default=None, max_length=1000, description="The kill switch's reason.")
+    environment: str | None = Field(
+        default=None,
+        max_length=60,
+        description="The environment it runs in (e.g. production); kept once set.",
+    )
 
 
 class KillVersion(Body):
@@ -90,7 +95,7 @@ class Promote(Body):
 
 
 class MonitorSettings(Body):
-    window: str = Field(default="hour", pattern="^(hour|day)$")
+    window: str = Field(default="hour", max_length=16)  # hour, day or rows:N; the service checks it
     drift: dict[str, Any] = Field(default_factory=dict)
 
 

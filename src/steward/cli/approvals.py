@@ -24,11 +24,16 @@ def request(
     ctx: typer.Context,
     *,
     ref: Annotated[str, typer.Argument(metavar="MODEL/VERSION", help="The version, e.g. churn/7.")],
-    target: Annotated[str, typer.Option("--target", "-t", metavar="ALIAS", help="The alias it should take.")],
+    target: Annotated[
+        str,
+        typer.Option(
+            "--target", "-t", metavar="TARGET", help="The alias it should take, or env:NAME (an environment)."
+        ),
+    ],
     reason: ReasonOption = "",
     json: JsonOption = False,
 ) -> None:
-    """Ask reviewers to approve MODEL/VERSION for --target (e.g. champion)."""
+    """Ask reviewers to approve MODEL/VERSION for --target (e.g. champion, or env:production)."""
     with open_client(ctx) as client:
         made = client.request_approval(ref, target, reason=reason)
     _report([made], json)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json as jsonlib
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -98,10 +100,36 @@ def _short(value: Any) -> str:
 
 
 @app.command("verify")
-def verify(ctx: typer.Context, json: JsonOption = False) -> None:
-    """Recompute the audit hash chain; name the first edited, deleted, inserted or moved event (exit 6)."""
+def verify(
+    ctx: typer.Context,
+    from_seq: Annotated[
+        int | None,
+        typer.Option("--from-seq", metavar="SEQ", min=1, help="Start at this event, verified before."),
+    ] = None,
+    hash: Annotated[
+        str | None, typer.Option("--hash", metavar="HASH", help="The hash event SEQ had when verified.")
+    ] = None,
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option(
+            "--checkpoint",
+            metavar="FILE",
+            help="Start from the checkpoint in FILE (if it exists) and store the new one there.",
+        ),
+    ] = None,
+    json: JsonOption = False,
+) -> None:
+    """Recompute the audit hash chain; name the first edited, deleted, inserted or moved event (exit 6).
+
+    With --checkpoint (or --from-seq and --hash) only the events after a verified one are read."""
+    if checkpoint is not None:
+        if from_seq is not None or hash is not None:
+            raise InvalidInputError("Give --checkpoint FILE or --from-seq/--hash, not both.")
+        from_seq, hash = read_checkpoint(checkpoint)
     with open_client(ctx) as client:
-        report = client.verify_audit()
+        report = client.verify_audit(from_seq=from_seq, expected_hash=hash)
+    if report.ok and checkpoint is not None and report.last_seq:
+        write_checkpoint(checkpoint, report.last_seq, report.last_hash)
     if json:
         print_json(chain_report_to_dict(report))
         if not report.ok:
@@ -189,3 +217,26 @@ def at(
         return
     typer.echo(f"{data['model']}/{data['version']}")
     note(f"Set by {event['actor']} at {event['at']}" + (f": {event['reason']}" if event["reason"] else "."))
+
+
+def read_checkpoint(path: Path) -> tuple[int | None, str | None]:
+    """(seq, hash) stored in *path*; (None, None) when there is no file yet (a full verification)."""
+    if not path.exists():
+        return None, None
+    try:
+        data = jsonlib.loads(path.read_text(encoding="utf-8"))
+        return int(data["seq"]), str(data["hash"])
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        raise InvalidInputError(
+            f"Cannot read the audit checkpoint {path} ({exc}); delete it to verify the whole chain."
+        ) from None
+
+
+def write_checkpoint(path: Path, seq: int, hash: str) -> None:
+    """Store the last verified link in *path* (written whole, then renamed into place)."""
+    partial = path.with_name(path.name + ".tmp")
+    try:
+        partial.write_text(jsonlib.dumps({"seq": seq, "hash": hash}) + "\n", encoding="utf-8")
+        os.replace(partial, path)
+    except OSError as exc:
+        raise InvalidInputError(f"Cannot write the audit checkpoint {path}: {exc}.") from None

@@ -69,6 +69,15 @@ SampleOption = Annotated[
 DescriptionOption = Annotated[
     str, typer.Option("--description", "-d", metavar="TEXT", help="What the deployment is for.")
 ]
+EnvironmentOption = Annotated[
+    str | None,
+    typer.Option(
+        "--environment",
+        "-e",
+        metavar="ENV",
+        help="The environment it runs in (kept once set; policies gate it).",
+    ),
+]
 
 
 def _spec(
@@ -80,6 +89,7 @@ def _spec(
     batch_wait_ms: float | None,
     log_sample_rate: float,
     description: str,
+    environment: str | None = None,
 ) -> DeploymentSpec:
     batching = Batching()
     if batch_size is not None or batch_wait_ms is not None:
@@ -96,6 +106,7 @@ def _spec(
         batching=batching,
         log_sample_rate=log_sample_rate,
         description=description,
+        environment=environment,
     ).checked()
 
 
@@ -112,13 +123,22 @@ def create(
     batch_wait_ms: BatchWaitOption = None,
     log_sample_rate: SampleOption = 1.0,
     description: DescriptionOption = "",
+    environment: EnvironmentOption = None,
     reason: ReasonOption = "",
     json: JsonOption = False,
 ) -> None:
     """Create deployment NAME (revision 1); every ref must resolve now."""
     check_deployment_name(name)
     spec = _spec(
-        routes, shadow, sticky_header, fallback, batch_size, batch_wait_ms, log_sample_rate, description
+        routes,
+        shadow,
+        sticky_header,
+        fallback,
+        batch_size,
+        batch_wait_ms,
+        log_sample_rate,
+        description,
+        environment,
     )
     with open_client(ctx) as client:
         deployment = client.create_deployment(name, spec, reason=reason)
@@ -138,13 +158,22 @@ def update(
     batch_wait_ms: BatchWaitOption = None,
     log_sample_rate: SampleOption = 1.0,
     description: DescriptionOption = "",
+    environment: EnvironmentOption = None,
     reason: ReasonOption = "",
     json: JsonOption = False,
 ) -> None:
     """Replace NAME's spec with the one given here (a new revision; options not given take defaults)."""
     check_deployment_name(name)
     spec = _spec(
-        routes, shadow, sticky_header, fallback, batch_size, batch_wait_ms, log_sample_rate, description
+        routes,
+        shadow,
+        sticky_header,
+        fallback,
+        batch_size,
+        batch_wait_ms,
+        log_sample_rate,
+        description,
+        environment,
     )
     with open_client(ctx) as client:
         deployment = client.update_deployment(name, spec, reason=reason)
@@ -267,6 +296,7 @@ def _render(d: Deployment, resolved: dict[str, Any]) -> None:
                 ("name", d.name),
                 ("revision", d.revision),
                 ("description", spec.description),
+                ("environment", spec.environment),
                 ("sticky header", spec.sticky_header),
                 ("batching", batch),
                 ("fallback", spec.fallback),

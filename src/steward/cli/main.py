@@ -24,6 +24,7 @@ from steward.cli import (
     deploy,
     evidence,
     explain,
+    findings,
     inventory,
     kill,
     models,
@@ -142,6 +143,7 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(approvals.app, name="approvals")
 app.add_typer(card.app, name="card")
 app.add_typer(policy.app, name="policy")
+app.add_typer(findings.app, name="findings")
 app.add_typer(users.app, name="users")
 app.add_typer(tokens.app, name="tokens")
 app.command("register")(register.register)

@@ -116,7 +116,9 @@ def configure(
     ctx: typer.Context,
     *,
     deployment: DeploymentArg,
-    window: Annotated[str, typer.Option("--window", metavar="WINDOW", help="hour or day.")] = "hour",
+    window: Annotated[
+        str, typer.Option("--window", metavar="WINDOW", help="hour, day, or rows:N (every N rows).")
+    ] = "hour",
     numeric_method: Annotated[
         str | None,
         typer.Option("--numeric-method", metavar="METHOD", help="wasserstein, psi, ks, jensenshannon."),
@@ -144,12 +146,31 @@ def configure(
 
 
 @app.command("run")
-def run(ctx: typer.Context, *, deployment: DeploymentArg, json: JsonOption = False) -> None:
+def run(
+    ctx: typer.Context,
+    *,
+    deployment: DeploymentArg,
+    engine: Annotated[
+        str,
+        typer.Option("--engine", metavar="ENGINE", help="local (this process) or ray (files as Ray tasks)."),
+    ] = "local",
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            "--ray-address",
+            metavar="ADDRESS",
+            help="With --engine ray: the cluster (auto, ray://host:10001). Default: a local Ray.",
+        ),
+    ] = None,
+    json: JsonOption = False,
+) -> None:
     """Process the payload-log files of DEPLOYMENT no run has read yet, and evaluate alert rules."""
     progress = FileProgress()
     try:
         with open_client(ctx) as client:
-            summary = client.run_monitoring(deployment, progress=progress)
+            summary = client.run_monitoring(
+                deployment, progress=progress, engine=engine, ray_address=ray_address
+            )
     finally:
         progress.close()
     if json:

@@ -1,4 +1,7 @@
-"""Approvals: a request to put a version on a target (an alias such as ``champion``), and decisions.
+"""Approvals: a request to put a version on a target, and decisions.
+
+A target is an alias (``champion``) or an environment (``env:production``): the
+environment a deployment declares it runs in (see :mod:`steward.core.deployment`).
 
 Decisions are immutable: a reviewer decides once per request. Separation of
 duties: whoever registered the version or requested the approval cannot
@@ -7,13 +10,37 @@ decide on it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from steward.core.errors import InvalidInputError, PermissionDeniedError
+from steward.core.registry import check_alias
 
 COMMENT_MAX = 2000
+#: A target naming an environment rather than an alias: ``env:production``.
+ENV_PREFIX = "env:"
+ENVIRONMENT_RE = re.compile(r"^[a-z][a-z0-9_-]{0,59}$")
+
+
+def check_environment(name: object) -> str:
+    """An environment's name: 1-60 lower-case letters, digits, '_' or '-', starting with a letter."""
+    if not isinstance(name, str) or not ENVIRONMENT_RE.match(name):
+        raise InvalidInputError(
+            f"Invalid environment {name!r}: use 1-60 lower-case letters, digits, '_' or '-', "
+            "starting with a letter (e.g. production)."
+        )
+    return name
+
+
+def check_target(target: object) -> str:
+    """An approval target: an alias (``champion``) or an environment (``env:production``)."""
+    if isinstance(target, str) and target.startswith(ENV_PREFIX):
+        return ENV_PREFIX + check_environment(target[len(ENV_PREFIX) :])
+    if not isinstance(target, str):
+        raise InvalidInputError("A target is an alias (champion) or an environment (env:production).")
+    return check_alias(target)
 
 
 class Decision(StrEnum):

@@ -8,6 +8,7 @@ at that event, and :func:`verify_chain` names the first one that no longer fits.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable
@@ -72,23 +73,37 @@ class ChainHead:
 
 @dataclass(frozen=True)
 class ChainReport:
-    """The outcome of :func:`verify_chain`: ``ok``, how many events were checked, the first bad one."""
+    """The outcome of :func:`verify_chain`: ``ok``, how many events were checked, the first bad one.
+
+    ``last_seq`` and ``last_hash`` are the last link verified: a checkpoint a later, incremental
+    verification can start from (``from_seq`` is the checkpoint this one started from, if any).
+    """
 
     ok: bool
     checked: int
     first_bad_seq: int | None = None
     problem: str = ""
+    last_seq: int = 0
+    last_hash: str = GENESIS_HASH
+    from_seq: int | None = None
 
     @property
     def message(self) -> str:
         if self.ok:
-            return f"The audit chain is intact: {self.checked} events verified."
+            after = f" after checkpoint #{self.from_seq}" if self.from_seq is not None else ""
+            return (
+                f"The audit chain is intact: {self.checked} events verified{after} "
+                f"(last #{self.last_seq}, hash {self.last_hash})."
+            )
         where = f"at event #{self.first_bad_seq}" if self.first_bad_seq is not None else "at its end"
         return f"The audit chain is broken {where}: {self.problem}"
 
 
-def verify_chain(events: Iterable[AuditEvent], head: ChainHead | None) -> ChainReport:
-    """Check every link of *events* (all of them, by ``seq``) and the recorded *head*.
+def verify_chain(
+    events: Iterable[AuditEvent], head: ChainHead | None, start: ChainHead | None = None
+) -> ChainReport:
+    """Check every link of *events* (all of them by ``seq``, or those after *start*, a verified
+    checkpoint) and the recorded *head*.
 
     An edited event no longer hashes to its ``hash``; a deleted one leaves the
     next event's ``prev_hash`` pointing at nothing; an inserted one cannot
@@ -97,31 +112,34 @@ def verify_chain(events: Iterable[AuditEvent], head: ChainHead | None) -> ChainR
     matches the head.
     """
     previous_hash, previous_seq, checked = GENESIS_HASH, 0, 0
+    if start is not None:
+        previous_hash, previous_seq = start.hash, start.seq
+    report = functools.partial(ChainReport, from_seq=start.seq if start is not None else None)
     for event in events:
         seq = event.seq if event.seq is not None else -1
         if seq <= previous_seq:
-            return ChainReport(False, checked, seq, f"its number follows #{previous_seq} out of order.")
+            return report(False, checked, seq, f"its number follows #{previous_seq} out of order.")
         if event.prev_hash != previous_hash:
             what = "the start of the log" if previous_seq == 0 else f"event #{previous_seq}"
-            return ChainReport(
+            return report(
                 False,
                 checked,
                 seq,
                 f"it does not link to {what} (an event before it was deleted, inserted or edited).",
             )
         if event.hash != chain_hash(event, seq, previous_hash):
-            return ChainReport(False, checked, seq, "its content does not match its hash (it was edited).")
+            return report(False, checked, seq, "its content does not match its hash (it was edited).")
         previous_hash, previous_seq, checked = event.hash, seq, checked + 1
     if head is None:
-        if checked:
-            return ChainReport(False, checked, None, "the record of the chain's last event is missing.")
-        return ChainReport(True, 0)
+        if checked or start is not None:
+            return report(False, checked, None, "the record of the chain's last event is missing.")
+        return report(True, 0)
     if (head.seq, head.hash) != (previous_seq, previous_hash):
-        return ChainReport(
+        return report(
             False,
             checked,
             head.seq if head.seq > previous_seq else None,
             f"the log ends at #{previous_seq} but the chain's last recorded event is #{head.seq} "
             "(events at the end were deleted or added).",
         )
-    return ChainReport(True, checked)
+    return report(True, checked, last_seq=previous_seq, last_hash=previous_hash)

@@ -80,3 +80,17 @@ def _drain(buffer: io.StringIO) -> str:
     buffer.seek(0)
     buffer.truncate()
     return text
+
+
+def chunks(lines: Iterable[str], size: int = 1 << 16) -> Iterator[str]:
+    """*lines* joined into pieces of about *size* characters: written as they are read."""
+    pending: list[str] = []
+    length = 0
+    for line in lines:
+        pending.append(line)
+        length += len(line)
+        if length >= size:
+            yield "".join(pending)
+            pending, length = [], 0
+    if pending:
+        yield "".join(pending)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from steward.core.approval import check_environment
 from steward.core.errors import InvalidInputError
 from steward.core.registry import ModelRef, ModelVersion
 
@@ -120,6 +121,9 @@ class DeploymentSpec:
     description: str = ""
     #: The kill switch: why the deployment is stopped, or None while it serves normally.
     killed: str | None = None
+    #: The environment it runs in (``production``): policies guarding ``env:production`` gate
+    #: every version it routes to (see docs/governance.md).
+    environment: str | None = None
 
     def checked(self) -> DeploymentSpec:
         """Validate and normalise; weights must add up to 100."""
@@ -146,6 +150,8 @@ class DeploymentSpec:
         if not isinstance(self.description, str) or len(self.description) > 5000:
             raise InvalidInputError("A description is at most 5000 characters.")
         check_kill_reason(self.killed, allow_none=True)
+        if self.environment is not None:
+            check_environment(self.environment)
         return replace(
             self,
             routes=routes,
@@ -175,6 +181,7 @@ class DeploymentSpec:
             "log_sample_rate": self.log_sample_rate,
             "description": self.description,
             **({"killed": self.killed} if self.killed is not None else {}),
+            **({"environment": self.environment} if self.environment is not None else {}),
         }
 
     @classmethod
@@ -195,6 +202,7 @@ class DeploymentSpec:
             log_sample_rate=data.get("log_sample_rate", 1.0),
             description=str(data.get("description") or ""),
             killed=data.get("killed"),
+            environment=data.get("environment"),
         )
 
 

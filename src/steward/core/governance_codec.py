@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from steward.core.approval import ApprovalDecision, ApprovalRequest, Decision
-from steward.core.audit import ChainReport
+from steward.core.audit import GENESIS_HASH, ChainReport
 from steward.core.codec import (
     alias_event_from_dict,
     alias_event_to_dict,
@@ -162,12 +162,21 @@ def chain_report_to_dict(report: ChainReport) -> dict[str, Any]:
         "first_bad_seq": report.first_bad_seq,
         "problem": report.problem,
         "message": report.message,
+        "last_seq": report.last_seq,
+        "last_hash": report.last_hash,
+        "from_seq": report.from_seq,
     }
 
 
 def chain_report_from_dict(data: dict[str, Any]) -> ChainReport:
     return ChainReport(
-        bool(data["ok"]), int(data["checked"]), data.get("first_bad_seq"), data.get("problem", "")
+        bool(data["ok"]),
+        int(data["checked"]),
+        data.get("first_bad_seq"),
+        data.get("problem", ""),
+        last_seq=int(data.get("last_seq", 0)),
+        last_hash=data.get("last_hash") or GENESIS_HASH,
+        from_seq=data.get("from_seq"),
     )
 
 

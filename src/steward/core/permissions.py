@@ -1,7 +1,7 @@
 """Roles and what each may do: the permission matrix, in one table.
 
 Roles: viewer (reads), contributor (registers and validates), reviewer
-(approves), operator (deploys, rolls back, moves aliases), admin (everything,
+(approves, opens and closes findings), operator (deploys, rolls back, moves aliases), admin (everything,
 including identities, policies and overrides). A grant is global or scoped
 to one model; a permission that is not about a model needs a global grant.
 Reads need no permission beyond being signed in.
@@ -40,6 +40,7 @@ class Permission(StrEnum):
     OVERRIDE = "policy.override"
     IDENTITY = "identity.manage"  # users, grants, other people's tokens
     MONITOR = "monitoring.manage"  # references, monitor settings, labels, alert rules
+    FINDING = "finding.manage"  # open and close findings on a version
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -53,7 +54,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MONITOR,
         }
     ),
-    Role.REVIEWER: frozenset({Permission.APPROVE}),
+    Role.REVIEWER: frozenset({Permission.APPROVE, Permission.FINDING}),
     Role.OPERATOR: frozenset(
         {
             Permission.ALIAS,

@@ -12,6 +12,12 @@ the gates a version must pass before any of them may point at it::
       validation: {checks: [accuracy, drift]}
       risk_tier: {tag: risk_tier, allowed: [low, medium]}
       model_card: {status: approved}  # the version's model card is approved
+      findings: {severity: high}      # no open finding at or above high
+      monitoring_reference: {}        # the version has a monitoring reference
+
+A policy may also guard environments (``environments: [production]``): the
+target ``env:production`` of approval requests and of deployments declaring that
+environment. It needs at least one alias or environment.
 
 Published policies are immutable and versioned: publishing the same name
 again makes the next version, which then applies.
@@ -26,12 +32,14 @@ from typing import Any
 
 import yaml
 
+from steward.core.approval import ENV_PREFIX, check_environment
 from steward.core.errors import InvalidInputError
+from steward.core.finding import Severity, check_severity
 from steward.core.permissions import Role, check_role
 
 POLICY_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-KNOWN_KEYS = {"name", "description", "aliases", "models", "gates"}
-KNOWN_GATES = {"approvals", "validation", "risk_tier", "model_card"}
+KNOWN_KEYS = {"name", "description", "aliases", "environments", "models", "gates"}
+KNOWN_GATES = {"approvals", "validation", "risk_tier", "model_card", "findings", "monitoring_reference"}
 SOURCE_MAX = 100_000
 
 
@@ -60,6 +68,18 @@ class ModelCardGate:
 
 
 @dataclass(frozen=True)
+class FindingsGate:
+    """No open finding at or above ``severity`` on the version."""
+
+    severity: Severity = Severity.HIGH
+
+
+@dataclass(frozen=True)
+class MonitoringReferenceGate:
+    """The version has a monitoring reference (``steward monitor reference``)."""
+
+
+@dataclass(frozen=True)
 class PolicyDocument:
     name: str
     aliases: tuple[str, ...]
@@ -69,9 +89,22 @@ class PolicyDocument:
     validation: ValidationGate | None = None
     risk_tier: RiskTierGate | None = None
     model_card: ModelCardGate | None = None
+    environments: tuple[str, ...] = ()
+    findings: FindingsGate | None = None
+    monitoring_reference: MonitoringReferenceGate | None = None
 
-    def guards(self, model: str, alias: str) -> bool:
-        return alias in self.aliases and (not self.models or model in self.models)
+    def guards(self, model: str, target: str) -> bool:
+        """Whether this policy guards *target* (an alias, or ``env:NAME``) on *model*."""
+        if self.models and model not in self.models:
+            return False
+        if target.startswith(ENV_PREFIX):
+            return target[len(ENV_PREFIX) :] in self.environments
+        return target in self.aliases
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """The aliases and ``env:`` targets this policy guards."""
+        return self.aliases + tuple(ENV_PREFIX + e for e in self.environments)
 
     def to_dict(self) -> dict[str, Any]:
         gates: dict[str, Any] = {}
@@ -83,10 +116,15 @@ class PolicyDocument:
             gates["risk_tier"] = {"tag": self.risk_tier.tag, "allowed": list(self.risk_tier.allowed)}
         if self.model_card is not None:
             gates["model_card"] = {"status": self.model_card.status}
+        if self.findings is not None:
+            gates["findings"] = {"severity": self.findings.severity.value}
+        if self.monitoring_reference is not None:
+            gates["monitoring_reference"] = {}
         return {
             "name": self.name,
             "description": self.description,
             "aliases": list(self.aliases),
+            **({"environments": list(self.environments)} if self.environments else {}),
             "models": list(self.models),
             "gates": gates,
         }
@@ -109,7 +147,7 @@ class Policy:
 
 @dataclass(frozen=True)
 class GateResult:
-    gate: str  # "approvals", "validation", "risk_tier", "model_card"
+    gate: str  # "approvals", "validation", "risk_tier", "model_card", "findings", "monitoring_reference"
     policy: str
     passed: bool
     why: str
@@ -121,7 +159,7 @@ class GateResult:
 
 @dataclass(frozen=True)
 class PolicyCheck:
-    """Every gate guarding ``model/version`` on ``alias``, passed or not."""
+    """Every gate guarding ``model/version`` on ``alias`` (an alias, or a target ``env:NAME``)."""
 
     model: str
     version: int
@@ -153,7 +191,15 @@ def parse_policy(source: str) -> PolicyDocument:
     name = data.get("name")
     if not isinstance(name, str) or not POLICY_NAME_RE.match(name):
         raise InvalidInputError("A policy needs a name: 1-128 letters, digits, '.', '_' or '-'.")
-    aliases = _names(data.get("aliases"), "aliases", required=True)
+    aliases = _names(data.get("aliases"), "aliases", required=False)
+    environments = tuple(
+        check_environment(e) for e in _names(data.get("environments"), "environments", required=False)
+    )
+    if not aliases and not environments:
+        raise InvalidInputError(
+            "A policy guards something: name aliases (aliases: [champion]) and/or "
+            "environments (environments: [production])."
+        )
     models = _names(data.get("models"), "models", required=False)
     description = data.get("description") or ""
     if not isinstance(description, str):
@@ -175,6 +221,11 @@ def parse_policy(source: str) -> PolicyDocument:
         validation=_validation(gates["validation"]) if "validation" in gates else None,
         risk_tier=_risk_tier(gates["risk_tier"]) if "risk_tier" in gates else None,
         model_card=_model_card(gates["model_card"]) if "model_card" in gates else None,
+        environments=environments,
+        findings=_findings(gates["findings"]) if "findings" in gates else None,
+        monitoring_reference=(
+            _monitoring_reference(gates["monitoring_reference"]) if "monitoring_reference" in gates else None
+        ),
     )
 
 
@@ -230,3 +281,19 @@ def _model_card(value: Any) -> ModelCardGate:
             "The model_card gate is {status: approved} (or {}): the card must be approved."
         )
     return ModelCardGate()
+
+
+def _findings(value: Any) -> FindingsGate:
+    value = {} if value is None else value
+    if not isinstance(value, dict) or set(value) - {"severity"}:
+        raise InvalidInputError(
+            "The findings gate is {severity: high}: no open finding at or above that severity "
+            "(low, medium, high, critical)."
+        )
+    return FindingsGate(check_severity(value.get("severity", "high")))
+
+
+def _monitoring_reference(value: Any) -> MonitoringReferenceGate:
+    if value not in (None, {}):
+        raise InvalidInputError("The monitoring_reference gate takes no settings: monitoring_reference: {}.")
+    return MonitoringReferenceGate()

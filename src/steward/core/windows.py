@@ -1,9 +1,9 @@
 """Monitoring windows and the figures they produce: pure values, no I/O.
 
 A *monitor* watches one deployment's payload log in fixed windows (an hour or a
-day, in UTC, as the log is partitioned). Each window, per served version, gets a
-merged profile and a set of *figures*: named numbers such as ``drift.share``,
-``drift.age``, ``quality.missing.age``, ``performance.accuracy``,
+day, in UTC, as the log is partitioned; or every N rows of a version, ``rows:N``).
+Each window, per served version, gets a merged profile and a set of *figures*:
+named numbers such as ``drift.share``, ``drift.age``, ``quality.missing.age``, ``performance.accuracy``,
 ``estimated.roc_auc``, ``latency.p99`` and ``error_rate``, stored as small
 time-series rows. :class:`LatencyHistogram` is the mergeable latency summary a
 window keeps to answer percentiles without the raw requests.
@@ -27,10 +27,28 @@ FIGURE_NAME_RE = re.compile(r"^[A-Za-z0-9_.:*?\[\]\-]{1,300}$")
 PARTITION_RE = re.compile(r"deployment=([^/]+)/date=(\d{4}-\d{2}-\d{2})/hour=(\d{2})/")
 
 
+#: ``rows:N`` windows: every N rows of a version, N in this range.
+ROW_WINDOW_RE = re.compile(r"^rows:([0-9]{1,9})$")
+MIN_WINDOW_ROWS, MAX_WINDOW_ROWS = 10, 10_000_000
+
+
 def check_window(window: str) -> str:
-    if window not in WINDOWS:
-        raise InvalidInputError(f"Unknown window {window!r}: use one of {', '.join(WINDOWS)}.")
+    """*window* if it names a window: ``hour``, ``day`` or ``rows:N`` (every N rows)."""
+    if window not in WINDOWS and window_rows(window) is None:
+        raise InvalidInputError(
+            f"Unknown window {window!r}: use hour, day or rows:N "
+            f"(every N rows, N from {MIN_WINDOW_ROWS} to {MAX_WINDOW_ROWS:,})."
+        )
     return window
+
+
+def window_rows(window: str) -> int | None:
+    """N for a ``rows:N`` window, None for a time window or anything else."""
+    match = ROW_WINDOW_RE.match(window)
+    if match is None:
+        return None
+    size = int(match.group(1))
+    return size if MIN_WINDOW_ROWS <= size <= MAX_WINDOW_ROWS else None
 
 
 def window_of(path: str, window: str) -> tuple[datetime, datetime]:

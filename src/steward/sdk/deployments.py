@@ -67,11 +67,12 @@ def build_spec(
     batching: Batching | None = None,
     log_sample_rate: float = 1.0,
     description: str = "",
+    environment: str | None = None,
 ) -> DeploymentSpec:
     """A checked spec from the client's arguments (or *routes* itself when it is a spec)."""
     if isinstance(routes, DeploymentSpec):
         given = [shadows, description, log_sample_rate != 1.0]
-        if any(given) or any(o is not None for o in (sticky_header, fallback, batching)):
+        if any(given) or any(o is not None for o in (sticky_header, fallback, batching, environment)):
             raise InvalidInputError("Give either a DeploymentSpec or routes with options, not both.")
         return routes.checked()
     if isinstance(shadows, str):
@@ -86,6 +87,7 @@ def build_spec(
         batching=batching or Batching(),
         log_sample_rate=log_sample_rate,
         description=description,
+        environment=environment,
     ).checked()
 
 
@@ -107,6 +109,7 @@ class DeploymentMethods:
         log_sample_rate: float = 1.0,
         description: str = "",
         reason: str = "",
+        environment: str | None = None,
     ) -> Deployment:
         """Create deployment *name* (revision 1).
 
@@ -120,6 +123,7 @@ class DeploymentMethods:
             batching=batching,
             log_sample_rate=log_sample_rate,
             description=description,
+            environment=environment,
         )
         return self._deployments.create(name, spec, actor=self.actor, reason=reason)
 
@@ -135,6 +139,7 @@ class DeploymentMethods:
         log_sample_rate: float = 1.0,
         description: str = "",
         reason: str = "",
+        environment: str | None = None,
     ) -> Deployment:
         """Replace the spec of *name* (a new revision); options not given take their defaults."""
         spec = build_spec(
@@ -145,6 +150,7 @@ class DeploymentMethods:
             batching=batching,
             log_sample_rate=log_sample_rate,
             description=description,
+            environment=environment,
         )
         return self._deployments.update(name, spec, actor=self.actor, reason=reason)
 

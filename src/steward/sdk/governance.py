@@ -1,4 +1,4 @@
-"""The client's governance methods: users, tokens, approvals, policies, the audit chain.
+"""The client's governance methods: users, tokens, approvals, policies, findings, the audit chain.
 
 The same embedded (the services) and over HTTP (:mod:`steward.sdk.remote_governance`).
 """
@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from steward.core.approval import ApprovalRequest
 from steward.core.audit import AuditEvent, ChainReport
 from steward.core.errors import InvalidInputError
+from steward.core.finding import Finding
 from steward.core.history import AliasAt, DeploymentAt
 from steward.core.identity import IssuedToken, Principal, TokenInfo
 from steward.core.policy import Policy, PolicyCheck
@@ -31,6 +32,7 @@ class EmbeddedGovernance:
         self.approvals = app.approvals
         self.policies = app.policies
         self.audit = app.audit
+        self.findings = app.findings
 
 
 def _time(at: datetime | str | None, what: str) -> datetime | None:
@@ -80,6 +82,7 @@ class GovernanceMethods:
     # -- approvals ------------------------------------------------------------
 
     def request_approval(self, ref: str, target: str, *, reason: str = "") -> ApprovalRequest:
+        """Ask reviewers to approve *ref* for *target*: an alias (champion) or env:production."""
         return self._gov.approvals.request(ref, target, actor=self.actor, reason=reason)  # type: ignore[no-any-return]
 
     def approve(self, request_id: int, *, comment: str = "") -> ApprovalRequest:
@@ -118,11 +121,37 @@ class GovernanceMethods:
         """Admins: move a protected alias although gates fail; the reason is audited."""
         return self._gov.policies.override(model, alias, version, actor=self.actor, reason=reason)  # type: ignore[no-any-return]
 
+    def override_delete_alias(self, model: str, alias: str, *, reason: str) -> AliasEvent:
+        """Admins: delete a protected alias (refused otherwise); the reason is audited."""
+        return self._gov.policies.override(model, alias, None, actor=self.actor, reason=reason)  # type: ignore[no-any-return]
+
+    # -- findings -------------------------------------------------------------
+
+    def open_finding(self, ref: str, title: str, *, severity: str, description: str = "") -> Finding:
+        """Reviewers, admins: open a finding on version *ref* (severity low|medium|high|critical)."""
+        return self._gov.findings.open(  # type: ignore[no-any-return]
+            ref, title=title, severity=severity, description=description, actor=self.actor
+        )
+
+    def close_finding(self, finding_id: int, *, resolution: str) -> Finding:
+        """Reviewers, admins: close an open finding, saying what was done (or why it is accepted)."""
+        return self._gov.findings.close(finding_id, resolution=resolution, actor=self.actor)  # type: ignore[no-any-return]
+
+    def findings(self, ref: str | None = None, *, status: str | None = None) -> list[Finding]:
+        """Findings of a version (churn/7), a model (churn) or all; *status* open or closed."""
+        return self._gov.findings.list(ref, status=status)  # type: ignore[no-any-return]
+
+    def get_finding(self, finding_id: int) -> Finding:
+        return self._gov.findings.get(finding_id)  # type: ignore[no-any-return]
+
     # -- the audit chain ------------------------------------------------------
 
-    def verify_audit(self) -> ChainReport:
-        """Recompute the audit hash chain; the report names the first event that does not fit."""
-        return self._gov.audit.verify()  # type: ignore[no-any-return]
+    def verify_audit(self, *, from_seq: int | None = None, expected_hash: str | None = None) -> ChainReport:
+        """Recompute the audit hash chain; the report names the first event that does not fit.
+
+        With *from_seq* (and *expected_hash*), start from a checkpoint an earlier report gave
+        (``report.last_seq``, ``report.last_hash``): only the events after it are read."""
+        return self._gov.audit.verify(from_seq=from_seq, expected_hash=expected_hash)  # type: ignore[no-any-return]
 
     def export_audit(
         self, *, since: datetime | str | None = None, until: datetime | str | None = None

@@ -35,7 +35,15 @@ class Monitoring(Protocol):
     def configure(
         self, deployment: str, *, actor: str, window: str = "hour", drift: Mapping[str, Any] | None = None
     ) -> dict[str, Any]: ...
-    def run(self, deployment: str, *, actor: str, progress: Progress | None = None) -> RunSummary: ...
+    def run(
+        self,
+        deployment: str,
+        *,
+        actor: str,
+        progress: Progress | None = None,
+        engine: str = "local",
+        ray_address: str | None = None,
+    ) -> RunSummary: ...
     def labels(
         self, deployment: str, data: Any, *, actor: str, label_column: str = "label"
     ) -> LabelSummary: ...
@@ -76,8 +84,18 @@ class EmbeddedMonitoring:
         self.list_rules = alerts.list_rules
         self.list_alerts = alerts.list_alerts
 
-    def run(self, deployment: str, *, actor: str, progress: Progress | None = None) -> RunSummary:
-        return self._monitoring.run(deployment, actor=actor, progress=progress)
+    def run(
+        self,
+        deployment: str,
+        *,
+        actor: str,
+        progress: Progress | None = None,
+        engine: str = "local",
+        ray_address: str | None = None,
+    ) -> RunSummary:
+        return self._monitoring.run(
+            deployment, actor=actor, progress=progress, engine=engine, ray_address=ray_address
+        )
 
     def report(self, deployment: str, window: str, html: bool) -> dict[str, Any] | str:
         from steward.services.monitoring_report import build_report, render_html
@@ -121,12 +139,23 @@ class MonitoringMethods:
         """Windows of an ``hour`` or a ``day``; *drift* takes ``DriftConfig`` fields (e.g. numeric_method)."""
         return self._monitoring.configure(deployment, actor=self.actor, window=window, drift=drift)
 
-    def run_monitoring(self, deployment: str, *, progress: Progress | None = None) -> RunSummary:
+    def run_monitoring(
+        self,
+        deployment: str,
+        *,
+        progress: Progress | None = None,
+        engine: str = "local",
+        ray_address: str | None = None,
+    ) -> RunSummary:
         """Process the payload-log files no run has read yet (incremental, idempotent).
 
         *progress(done, total, file)* is called after each file (embedded only; a control plane
-        runs the whole run in one request)."""
-        return self._monitoring.run(deployment, actor=self.actor, progress=progress)
+        runs the whole run in one request). *engine* ``ray`` profiles the files as Ray tasks, on the
+        cluster at *ray_address* or a local Ray started for the run; against
+        a control plane, the server runs them on its own Ray (*ray_address* is refused there)."""
+        return self._monitoring.run(
+            deployment, actor=self.actor, progress=progress, engine=engine, ray_address=ray_address
+        )
 
     def log_labels(self, deployment: str, data: Any, *, label_column: str = "label") -> LabelSummary:
         """Ground truth: a table with ``request_id``, *label_column* and optionally ``row``."""

@@ -9,9 +9,13 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+import httpx
+
 from steward.core.approval import ApprovalRequest
 from steward.core.audit import AuditEvent, ChainReport
 from steward.core.codec import alias_event_from_dict, audit_from_dict
+from steward.core.errors import StewardError
+from steward.core.finding import Finding, finding_from_dict
 from steward.core.governance_codec import (
     alias_at_from_dict,
     approval_from_dict,
@@ -26,7 +30,7 @@ from steward.core.history import AliasAt, DeploymentAt
 from steward.core.identity import IssuedToken, Principal, TokenInfo
 from steward.core.policy import Policy, PolicyCheck
 from steward.core.registry import AliasEvent
-from steward.sdk.remote import API, _Http
+from steward.sdk.remote import API, _Http, _raise_for
 
 
 def _q(text: str) -> str:
@@ -112,28 +116,66 @@ class RemotePolicies:
         params = {"ref": ref, "alias": alias}
         return check_from_dict(self.http.json("GET", f"{API}/policies/check", params=params))
 
-    def override(self, model: str, alias: str, version: int | str, *, actor: str, reason: str) -> AliasEvent:
-        body = {"model": model, "alias": alias, "version": version, "reason": reason}
+    def override(
+        self, model: str, alias: str, version: int | str | None, *, actor: str, reason: str
+    ) -> AliasEvent:
+        body = {
+            "model": model,
+            "alias": alias,
+            "version": version,
+            "reason": reason,
+            "delete": version is None,
+        }
         return alias_event_from_dict(self.http.json("POST", f"{API}/policies/override", json=body))
+
+
+class RemoteFindings:
+    def __init__(self, http: _Http) -> None:
+        self.http = http
+
+    def open(self, ref: str, *, title: str, severity: str, description: str = "", actor: str) -> Finding:
+        body = {"ref": ref, "title": title, "severity": severity, "description": description}
+        return finding_from_dict(self.http.json("POST", f"{API}/findings", json=body))
+
+    def close(self, finding_id: int, *, resolution: str, actor: str) -> Finding:
+        path = f"{API}/findings/{int(finding_id)}/close"
+        return finding_from_dict(self.http.json("POST", path, json={"resolution": resolution}))
+
+    def get(self, finding_id: int) -> Finding:
+        return finding_from_dict(self.http.json("GET", f"{API}/findings/{int(finding_id)}"))
+
+    def list(self, ref: str | None = None, *, status: str | None = None) -> builtins.list[Finding]:
+        params = {k: v for k, v in (("ref", ref), ("status", status)) if v is not None}
+        return [
+            finding_from_dict(f) for f in self.http.json("GET", f"{API}/findings", params=params)["items"]
+        ]
 
 
 class RemoteAudit:
     def __init__(self, http: _Http) -> None:
         self.http = http
 
-    def verify(self) -> ChainReport:
-        return chain_report_from_dict(self.http.json("GET", f"{API}/audit/verify"))
+    def verify(self, *, from_seq: int | None = None, expected_hash: str | None = None) -> ChainReport:
+        params = {k: v for k, v in (("from_seq", from_seq), ("hash", expected_hash)) if v is not None}
+        return chain_report_from_dict(self.http.json("GET", f"{API}/audit/verify", params=params))
 
     def export(self, *, since: datetime | None = None, until: datetime | None = None) -> Iterator[AuditEvent]:
+        """The events as the server streams them, one line at a time (memory stays constant)."""
         params: dict[str, Any] = {"format": "jsonl"}
         if since is not None:
             params["since"] = since.isoformat()
         if until is not None:
             params["until"] = until.isoformat()
-        text = self.http.request("GET", f"{API}/audit/export", params=params).text
-        for line in text.splitlines():
-            if line.strip():
-                yield audit_from_dict(json.loads(line))
+        try:
+            with self.http.client.stream("GET", f"{API}/audit/export", params=params) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    _raise_for(response)
+                for line in response.iter_lines():
+                    if line.strip():
+                        yield audit_from_dict(json.loads(line))
+        except httpx.TransportError as exc:
+            raise StewardError(f"The audit export was cut off: {exc}. Try again.") from None
 
     def alias_at(self, model: str, alias: str, at: datetime) -> AliasAt:
         params = {"ref": f"{model}@{alias}", "time": at.isoformat()}
@@ -150,3 +192,4 @@ class RemoteGovernance:
         self.approvals = RemoteApprovals(http)
         self.policies = RemotePolicies(http)
         self.audit = RemoteAudit(http)
+        self.findings = RemoteFindings(http)

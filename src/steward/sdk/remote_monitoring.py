@@ -91,8 +91,21 @@ class RemoteMonitoring:
         found: dict[str, Any] = self.http.json("PUT", self._path(deployment), json=body)
         return found
 
-    def run(self, deployment: str, *, actor: str, progress: Progress | None = None) -> RunSummary:
-        return RunSummary.from_dict(self.http.json("POST", self._path(deployment, "/run")))
+    def run(
+        self,
+        deployment: str,
+        *,
+        actor: str,
+        progress: Progress | None = None,
+        engine: str = "local",
+        ray_address: str | None = None,
+    ) -> RunSummary:
+        if ray_address is not None:
+            raise InvalidInputError(
+                "ray_address is for embedded clients; a control plane runs engine='ray' on its own Ray."
+            )
+        params = {"engine": engine}
+        return RunSummary.from_dict(self.http.json("POST", self._path(deployment, "/run"), params=params))
 
     def labels(self, deployment: str, data: Any, *, actor: str, label_column: str = "label") -> LabelSummary:
         body = parquet_bytes(data, "The labels")

@@ -11,11 +11,12 @@ from steward.core.approval import (
     check_comment,
     check_decision,
     check_separation_of_duties,
+    check_target,
 )
 from steward.core.audit import AuditEvent
 from steward.core.errors import ConflictError, InvalidInputError
 from steward.core.permissions import Permission
-from steward.core.registry import ModelRef, check_alias, check_model_name, check_version_number
+from steward.core.registry import ModelRef, check_model_name, check_version_number
 from steward.ports import Store
 from steward.services.access import AccessControl
 from steward.services.registry import Clock, utcnow
@@ -28,11 +29,12 @@ class ApprovalService:
         self.clock = clock
 
     def request(self, ref: str, target: str, *, actor: str, reason: str = "") -> ApprovalRequest:
-        """Ask reviewers to approve version *ref* (``churn/7``) for *target* (an alias: ``champion``)."""
+        """Ask reviewers to approve version *ref* (``churn/7``) for *target*: an alias (``champion``)
+        or an environment (``env:production``)."""
         parsed = ModelRef.parse(ref)
         if parsed.version is None:
             raise InvalidInputError(f"Approve a numbered version, e.g. {parsed.model}/3, not {ref!r}.")
-        check_alias(target)
+        target = check_target(target)
         _check_reason(reason)
         with self.store.write() as tx:
             self.access.require_in(tx, actor, Permission.REQUEST_APPROVAL, model=parsed.model)
@@ -97,7 +99,7 @@ class ApprovalService:
             check_model_name(model)
         number = check_version_number(version) if version is not None else None
         if target is not None:
-            check_alias(target)
+            check_target(target)
         with self.store.read() as tx:
             return tx.approvals.list(model=model, version=number, target=target)
 

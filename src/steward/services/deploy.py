@@ -4,6 +4,11 @@ Every change writes a new revision and its audit event in one transaction,
 after checking the spec and that every ref it names resolves now. A change
 that would leave the spec as it is writes nothing and returns the current
 revision. :meth:`DeploymentService.resolve` is what the data plane reads.
+
+A deployment may declare the environment it runs in (once set, every revision keeps it; a
+spec that names none inherits it). A change that puts a version into a guarded environment
+(a new deployment, a newly declared environment, or a version the current revision does not
+answer with) must pass the policies guarding ``env:NAME``.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from steward.core.audit import AuditEvent
 from steward.core.deployment import (
@@ -41,13 +46,41 @@ REASON_MAX = 1000
 Change = Callable[[Deployment, Transaction], DeploymentSpec]
 
 
+class EnvironmentGate(Protocol):
+    """What guards environments (``PolicyService``): raises PolicyViolationError to refuse a change."""
+
+    def enforce_environment_in(
+        self, tx: Transaction, environment: str, versions: Sequence[tuple[str, int]], *, deployment: str
+    ) -> None: ...
+
+
 class DeploymentService:
     """Deployments: every change a checked, audited revision; ``resolve`` for the data plane."""
 
-    def __init__(self, store: Store, clock: Clock = utcnow, *, access: AccessControl | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock = utcnow,
+        *,
+        access: AccessControl | None = None,
+        gate: EnvironmentGate | None = None,
+    ) -> None:
         self.store = store
         self.clock = clock
         self.access = access
+        self.gate = gate
+
+    def _enforce(
+        self, tx: Transaction, name: str, spec: DeploymentSpec, before: DeploymentSpec | None
+    ) -> None:
+        """The environment's policies for every version *spec* newly answers with there."""
+        if self.gate is None or spec.environment is None:
+            return
+        versions = _answering(tx, spec)
+        if before is not None and before.environment == spec.environment:
+            versions -= _answering(tx, before)
+        if versions:
+            self.gate.enforce_environment_in(tx, spec.environment, sorted(versions), deployment=name)
 
     def _require(
         self, tx: Transaction, actor: str, *specs: DeploymentSpec, permission: Permission = Permission.DEPLOY
@@ -73,6 +106,7 @@ class DeploymentService:
             if spec.killed is not None:
                 self._require(tx, actor, spec, permission=Permission.KILL_SWITCH)
             _resolve_all(tx, spec)
+            self._enforce(tx, name, spec, None)
             at = self.clock()
             created = tx.deployments.create(name, spec, actor=actor, at=at, reason=reason)
             tx.audit.append(_event("deployment.create", created, None, reason))
@@ -161,7 +195,7 @@ class DeploymentService:
         with self.store.write() as tx:
             current = tx.deployments.get(name, lock=True)
             self._require(tx, actor, current.spec, permission=permission)
-            spec = _checked(make(current, tx))
+            spec = _same_environment(name, _checked(make(current, tx)), current.spec)
             self._require(tx, actor, spec, permission=permission)
             if (
                 spec.killed != current.spec.killed and permission is not Permission.KILL_SWITCH
@@ -170,6 +204,7 @@ class DeploymentService:
             if spec == current.spec:
                 return current
             _resolve_all(tx, spec)
+            self._enforce(tx, name, spec, current.spec)
             at = self.clock()
             changed = tx.deployments.append_revision(name, spec, actor=actor, at=at, reason=reason)
             tx.audit.append(_event(action, changed, current, reason))
@@ -258,6 +293,19 @@ def _checked(spec: DeploymentSpec) -> DeploymentSpec:
     return spec.checked()
 
 
+def _same_environment(name: str, spec: DeploymentSpec, current: DeploymentSpec) -> DeploymentSpec:
+    """*spec* in the current revision's environment: inherited when it names none; ConflictError
+    when it names another (an environment is declared once, so a change cannot leave its gates)."""
+    if current.environment is None or spec.environment == current.environment:
+        return spec
+    if spec.environment is None:
+        return replace(spec, environment=current.environment)
+    raise ConflictError(
+        f"Deployment {name!r} runs in environment {current.environment!r} and cannot move to "
+        f"{spec.environment!r}; create a new deployment for that environment."
+    )
+
+
 def _refs(spec: DeploymentSpec) -> list[str]:
     return [r.ref for r in spec.routes] + list(spec.shadows) + ([spec.fallback] if spec.fallback else [])
 
@@ -270,6 +318,19 @@ def _resolve_all(tx: Transaction, spec: DeploymentSpec) -> None:
         _version(tx, ref, "Shadow")
     if spec.fallback:
         _version(tx, spec.fallback, "Fallback")
+
+
+def _answering(tx: Transaction, spec: DeploymentSpec) -> set[tuple[str, int]]:
+    """The versions (model, number) *spec* answers with now: its routes and fallback."""
+    refs = [r.ref for r in spec.routes] + ([spec.fallback] if spec.fallback else [])
+    found = set()
+    for ref in refs:
+        try:
+            version = _version(tx, ref, "Route")
+        except NotFoundError:  # an old revision's alias that no longer resolves answers nothing
+            continue
+        found.add((version.model, version.version))
+    return found
 
 
 def _version(tx: Transaction, ref: str, role: str) -> ModelVersion:

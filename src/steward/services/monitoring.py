@@ -24,16 +24,9 @@ import pyarrow as pa
 
 from steward.core.audit import AuditEvent
 from steward.core.errors import InvalidInputError
-from steward.core.figures import (
-    estimated_figures,
-    multivariate_figures,
-    profile_figures,
-    traffic_figures,
-)
 from steward.core.monitoring.drift import DriftConfig
 from steward.core.monitoring.profile import (
     Profile,
-    empty_like,
 )
 from steward.core.permissions import Permission
 from steward.core.windows import (
@@ -43,23 +36,21 @@ from steward.core.windows import (
     RunSummary,
     check_window,
     window_of,
+    window_rows,
 )
 from steward.ports import ArtifactStore, Store
 from steward.services import references
 from steward.services.access import AccessControl
 from steward.services.alerting import AlertService
+from steward.services.monitoring_engines import ENGINES, FileReader, file_reader
+from steward.services.monitoring_rows import run_rows
 from steward.services.payloads import PayloadLogReader
 from steward.services.performance import performance_figures
 from steward.services.references import Loaded, as_frame, resolve_version
 from steward.services.references import load as load_reference
 from steward.services.registry import Clock, utcnow
-from steward.services.window_state import (
-    merge_sample,
-    merge_states,
-    merge_stored,
-    merge_traffic,
-    read_states,
-)
+from steward.services.row_windows import BLOCK, TICK
+from steward.services.window_state import RunTally, commit_window, merge_states
 
 #: ``progress(done, total, file)`` after each payload-log file.
 Progress = Callable[[int, int, str], None]
@@ -149,8 +140,21 @@ class MonitoringService:
         if self.access is not None:
             self.access.require(actor, Permission.MONITOR, model=model)
 
-    def run(self, deployment: str, *, actor: str, progress: Progress | None = None) -> RunSummary:
-        """Process the payload-log files no run has read yet; idempotent."""
+    def run(
+        self,
+        deployment: str,
+        *,
+        actor: str,
+        progress: Progress | None = None,
+        engine: str = "local",
+        ray_address: str | None = None,
+    ) -> RunSummary:
+        """Process the payload-log files no run has read yet; idempotent. *engine* ``ray`` profiles
+        the files as Ray tasks (at *ray_address*, or a local Ray) and merges them here."""
+        if engine not in ENGINES:
+            raise InvalidInputError(f"Unknown engine {engine!r}: use local or ray.")
+        if ray_address is not None and engine != "ray":
+            raise InvalidInputError("A Ray address goes with engine ray.")
         with self.store.read() as tx:
             monitor = tx.monitoring.get_monitor(deployment)
         if monitor is None:
@@ -160,62 +164,75 @@ class MonitoringService:
         with self.store.read() as tx:
             done = tx.monitoring.processed_files(deployment)
         new = [f for f in self.log.files(deployment) if f not in done]
+        references: dict[str, Loaded | None] = {}
+
+        def reference(version: str) -> Loaded | None:
+            return self._reference(version, references)
+
+        size = window_rows(monitor["window"])
+        if size is not None:
+            tally = run_rows(
+                self.store, self.log, deployment, new, size, config, reference, self.clock, progress,
+                engine, ray_address,
+            )  # fmt: skip
+        else:
+            with file_reader(self.log, deployment, new, reference, config, engine, ray_address) as read:
+                tally = self._run_time(deployment, monitor["window"], new, read, reference, config, progress)
+        figures_total = tally.figures
+        if tally.starts:
+            figures_total += self._performance(deployment, monitor["window"], only=set(tally.starts))
+        fired = resolved = 0
+        if self.alerts is not None and tally.starts:
+            fired, resolved = self.alerts.evaluate(deployment, actor=actor)
+        notes = tally.notes + [
+            f"{rows} rows of {version} were not monitored: it has no reference "
+            f"(`steward monitor set-reference {version} DATA`)."
+            for version, rows in sorted(tally.skipped.items())
+        ]
+        windows = tuple(dict.fromkeys(start.isoformat() for start in tally.starts))
+        return RunSummary(
+            deployment, tally.files, tally.rows, windows, figures_total, dict(tally.skipped),
+            fired, resolved, tuple(notes),
+        )  # fmt: skip
+
+    def _run_time(
+        self,
+        deployment: str,
+        window: str,
+        new: list[str],
+        read: FileReader,
+        reference: Callable[[str], Loaded | None],
+        config: DriftConfig,
+        progress: Progress | None,
+    ) -> RunTally:
+        """Hour or day windows: each window's new files merged, committed in one transaction."""
         by_window: dict[tuple[datetime, datetime], list[str]] = defaultdict(list)
         for name in new:
-            by_window[window_of(self.log.partition_path(deployment, name), monitor["window"])].append(name)
-        references: dict[str, Loaded | None] = {}
-        skipped: dict[str, int] = defaultdict(int)
-        rows_total = figures_total = finished = 0
-        touched: list[str] = []
-        notes: list[str] = []
+            by_window[window_of(self.log.partition_path(deployment, name), window)].append(name)
+        tally = RunTally()
         for (start, end), names in sorted(by_window.items()):
             windows: dict[str, dict[str, Any]] = {}
             consumed: list[tuple[str, int]] = []
             for name in names:
                 try:
-                    states, file_rows, file_skipped = read_states(
-                        self.log.chunks(deployment, name),
-                        lambda version: self._reference(version, references),
-                        config.multivariate_sample,
-                    )
+                    states, file_rows, file_skipped = read(name)
                 except (pa.ArrowException, OSError) as exc:  # a damaged file: left for a later run
-                    notes.append(f"Cannot read {name} ({exc}); it stays unprocessed for the next run.")
+                    tally.notes.append(f"Cannot read {name} ({exc}); it stays unprocessed for the next run.")
                     continue
                 merge_states(windows, states)
                 for version, count in file_skipped.items():
-                    skipped[version] += count
+                    tally.skipped[version] += count
                 consumed.append((name, file_rows))
-                rows_total += file_rows
-                finished += 1
+                tally.rows += file_rows
+                tally.files += 1
                 if progress is not None:
-                    progress(finished, len(new), name)
-            figures_total += self._commit_window(
-                deployment, start, end, windows, references, consumed, config
-            )
-            touched.append(start.isoformat())
-        if touched:
-            figures_total += self._performance(
-                deployment, monitor["window"], only={start for start, _ in by_window}
-            )
-        fired = resolved = 0
-        if self.alerts is not None and touched:
-            fired, resolved = self.alerts.evaluate(deployment, actor=actor)
-        notes += [
-            f"{rows} rows of {version} were not monitored: it has no reference "
-            f"(`steward monitor set-reference {version} DATA`)."
-            for version, rows in sorted(skipped.items())
-        ]
-        return RunSummary(
-            deployment,
-            finished,
-            rows_total,
-            tuple(touched),
-            figures_total,
-            dict(skipped),
-            fired,
-            resolved,
-            tuple(notes),
-        )
+                    progress(tally.files, len(new), name)
+            with self.store.write() as tx:
+                tally.figures += commit_window(
+                    tx, deployment, (start, end), windows, reference, consumed, config, self.clock()
+                )
+            tally.starts.append(start)
+        return tally
 
     def monitored(self) -> list[str]:
         """The deployments with a monitor (configured, run or labelled once), by name."""
@@ -227,53 +244,6 @@ class MonitoringService:
             with self.store.read() as tx:
                 cache[version] = load_reference(tx, version)
         return cache[version]
-
-    def _commit_window(
-        self,
-        deployment: str,
-        start: datetime,
-        end: datetime,
-        windows: dict[str, dict[str, Any]],
-        references: dict[str, Loaded | None],
-        consumed: list[tuple[str, int]],
-        config: DriftConfig,
-    ) -> int:
-        with self.store.write() as tx:
-            at = self.clock()
-            figures: list[Figure] = []
-            for version, state in windows.items():
-                stored = tx.monitoring.get_window(deployment, start, version)
-                traffic = merge_traffic(stored["traffic"] if stored else None, state)
-                reference = references.get(version)
-                profile = state["profile"]
-                if stored and stored["profile"] and reference is not None:
-                    profile = merge_stored(profile, stored["profile"])
-                if profile is None and reference is not None:
-                    profile = empty_like(reference.profile)
-                rows = profile.rows if profile is not None else 0
-                sample = merge_sample(state.get("sample"), stored["profile"] if stored else None)
-                stored_profile = profile.to_dict() if profile is not None else {}
-                if sample is not None and stored_profile:
-                    stored_profile["sample"] = sample.to_dict()
-                tx.monitoring.put_window(
-                    deployment, start, end, version, rows=rows, profile=stored_profile, traffic=traffic, at=at
-                )  # fmt: skip
-                figures += traffic_figures(deployment, version, start, end, traffic)
-                if reference is not None and profile is not None:
-                    figures += profile_figures(
-                        deployment, version, start, end, reference.profile, profile, config,
-                        reference.importance, reference.importance_source,
-                    )  # fmt: skip
-                    figures += estimated_figures(
-                        deployment, version, start, end, profile, reference.calibration
-                    )
-                    if reference.multivariate is not None and sample is not None:
-                        figures += multivariate_figures(
-                            deployment, version, start, end, reference.multivariate, sample
-                        )
-            tx.monitoring.replace_figures(deployment, [(start, v) for v in windows], figures)
-            tx.monitoring.add_files(deployment, consumed, at)
-            return len(figures)
 
     # -- labels -----------------------------------------------------------------
 
@@ -314,9 +284,10 @@ class MonitoringService:
             )  # fmt: skip
             monitor = tx.monitoring.get_monitor(deployment)
             stored = tx.monitoring.labels(deployment)
+            blocks = tx.monitoring.windows(deployment) if window_rows(monitor["window"]) else []  # type: ignore[index]
         assert monitor is not None
         figures, matched_keys = performance_figures(
-            deployment, self.log, monitor["window"], stored, self._task
+            deployment, self.log, monitor["window"], stored, self._task, row_windows=blocks
         )
         with self.store.write() as tx:
             windows = {(f.start, f.version) for f in figures}
@@ -334,9 +305,12 @@ class MonitoringService:
         """Recompute the performance figures of a run's windows from the stored labels, if any."""
         with self.store.read() as tx:
             stored = tx.monitoring.labels(deployment)
+            blocks = []
+            if stored and window_rows(window):
+                blocks = tx.monitoring.windows(deployment, since=min(only), until=max(only) + TICK)
         if not stored:
             return 0
-        figures, _ = performance_figures(deployment, self.log, window, stored, self._task, only)
+        figures, _ = performance_figures(deployment, self.log, window, stored, self._task, only, blocks)
         with self.store.write() as tx:
             tx.monitoring.replace_figures(
                 deployment, {(f.start, f.version) for f in figures}, figures, performance=True
@@ -373,6 +347,7 @@ class MonitoringService:
         """The stored windows and the references of their versions (for reports)."""
         with self.store.read() as tx:
             found = tx.monitoring.windows(deployment, since=since, until=until)
+        found = [w for w in found if not (w["traffic"].get(BLOCK) or {}).get("open")]  # rows:N, unfilled
         cache: dict[str, Loaded | None] = {}
         references = {}
         for window in found:

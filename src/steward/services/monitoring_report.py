@@ -19,6 +19,7 @@ from steward.core.monitoring.drift import compare
 from steward.core.monitoring.profile import FeatureProfile, Profile
 from steward.core.monitoring.quality import check_quality
 from steward.services.monitoring import MonitoringService
+from steward.services.row_windows import BLOCK
 
 #: Histograms drawn at most (the drift and quality tables list every feature).
 MAX_CHARTS = 40
@@ -62,6 +63,13 @@ def build_report(service: MonitoringService, deployment: str, window: str = "lat
             )
         chosen = {at}
     selected = [w for w in windows if w["start"] in chosen]
+    if window == "latest" and any(BLOCK in w["traffic"] for w in windows):
+        # rows:N windows start at each version's own times: the latest is per version
+        newest: dict[str, datetime] = {}
+        for w in windows:
+            newest[w["version"]] = max(newest.get(w["version"], w["start"]), w["start"])
+        selected = [w for w in windows if w["start"] == newest[w["version"]]]
+        chosen = {w["start"] for w in selected}
     versions: dict[str, Any] = {}
     merged: dict[str, Profile] = {}
     for w in selected:

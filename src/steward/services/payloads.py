@@ -30,8 +30,10 @@ BATCH_ROWS = 512
 class Chunk:
     """One batch of a payload-log file: per request its version, status and latency; per row the data."""
 
-    requests: pd.DataFrame  # version, status, latency_ms (primary requests only)
-    rows: pd.DataFrame  # request_id, row, version, the input columns, __prediction__, __proba__
+    #: version, status, latency_ms (primary requests only); with_time: also request_id, time
+    requests: pd.DataFrame
+    #: request_id, row, version, the input columns, __prediction__, __proba__; with_time: also time
+    rows: pd.DataFrame
 
 
 class PayloadLogReader:
@@ -58,21 +60,56 @@ class PayloadLogReader:
         """A path carrying the partition folders (for :func:`steward.core.windows.window_of`)."""
         return f"deployment={deployment}/{relative}"
 
-    def chunks(self, deployment: str, relative: str, *, with_inputs: bool = True) -> Iterator[Chunk]:
+    def open(self, deployment: str, relative: str) -> Any:
+        """A file of *deployment*'s log, opened for reading (a context manager)."""
         fs, root = self._fs()
-        with fs.open(f"{root}/deployment={deployment}/{relative}", "rb") as handle:
+        return fs.open(f"{root}/deployment={deployment}/{relative}", "rb")
+
+    def chunks(
+        self, deployment: str, relative: str, *, with_inputs: bool = True, with_time: bool = False
+    ) -> Iterator[Chunk]:
+        with self.open(deployment, relative) as handle:
             parquet = pq.ParquetFile(handle)
             names = set(parquet.schema_arrow.names)
-            wanted = ["request_id", "version", "status", "latency_ms", "role", "inputs", "outputs"]
+            wanted = ["request_id", "time", "version", "status", "latency_ms", "role", "inputs", "outputs"]
             if not with_inputs:
                 wanted.remove("inputs")
             columns = [c for c in wanted if c in names]
             for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=columns):
-                yield explode(pa.Table.from_batches([batch]))
+                yield explode(pa.Table.from_batches([batch]), with_time=with_time)
+
+    def ordered(self, deployment: str, relative: str, *, with_inputs: bool = True) -> Chunk:
+        """The whole file in log order: requests by (time, request id), rows by (time, request id,
+        row), each with its ``time`` (for ``rows:N`` windows; one file is one writer's flush)."""
+        parts = list(self.chunks(deployment, relative, with_inputs=with_inputs, with_time=True))
+        if not parts:
+            return explode(pa.table({"request_id": pa.array([], pa.string())}), with_time=True)
+        requests = pd.concat([c.requests for c in parts], ignore_index=True)
+        rows = pd.concat([c.rows for c in parts], ignore_index=True)
+        requests = requests.sort_values(["time", "request_id"], kind="mergesort", ignore_index=True)
+        rows = rows.sort_values(["time", "request_id", "row"], kind="mergesort", ignore_index=True)
+        return Chunk(requests=requests, rows=rows)
+
+    def first_time(self, deployment: str, relative: str) -> Any:
+        """The earliest request time in a file, from its Parquet statistics (None when unknown)."""
+        with self.open(deployment, relative) as handle:
+            metadata = pq.ParquetFile(handle).metadata
+            names = [metadata.schema.column(i).name for i in range(metadata.num_columns)]
+            if "time" not in names:
+                return None
+            index = names.index("time")
+            found = []
+            for group in range(metadata.num_row_groups):
+                stats = metadata.row_group(group).column(index).statistics
+                if stats is None or not stats.has_min_max:
+                    return None
+                found.append(pd.Timestamp(stats.min))
+            return min(found) if found else None
 
 
-def explode(table: pa.Table) -> Chunk:
-    """Requests and their exploded rows from one batch of the payload log."""
+def explode(table: pa.Table, *, with_time: bool = False) -> Chunk:
+    """Requests and their exploded rows from one batch of the payload log; *with_time* adds each
+    request's and row's ``time`` (naive UTC; missing times are NaT) and the requests' ``request_id``."""
     if "role" in table.column_names:
         table = table.filter(pc.fill_null(pc.equal(table["role"], "primary"), True))
     found = table["version"].to_pylist() if "version" in table.column_names else [None] * table.num_rows
@@ -80,14 +117,38 @@ def explode(table: pa.Table) -> Chunk:
     requests = pd.DataFrame(
         {
             "version": versions,
-            "status": table["status"].to_numpy(zero_copy_only=False),
-            "latency_ms": table["latency_ms"].to_numpy(zero_copy_only=False),
+            "status": _column(table, "status", 200),
+            "latency_ms": _column(table, "latency_ms", np.nan),
         }
     )
     ok = np.asarray(requests["status"] < 400)
     answered = table.filter(pa.array(ok))
-    rows = _rows(answered, [v for v, good in zip(versions, ok, strict=True) if good])
+    times = _times(table) if with_time else None
+    rows = _rows(
+        answered,
+        [v for v, good in zip(versions, ok, strict=True) if good],
+        None if times is None else times[ok],
+    )
+    if times is not None:
+        requests.insert(0, "request_id", np.asarray(_column(table, "request_id", None), dtype=object))
+        requests.insert(1, "time", times)
     return Chunk(requests=requests, rows=rows)
+
+
+def _column(table: pa.Table, name: str, default: Any) -> Any:
+    if name in table.column_names:
+        return table[name].to_numpy(zero_copy_only=False)
+    return np.full(table.num_rows, default)
+
+
+def _times(table: pa.Table) -> np.ndarray[Any, Any]:
+    """The requests' times in UTC, as naive ``datetime64[us]`` (NaT where the log has none)."""
+    if "time" not in table.column_names:
+        return np.full(table.num_rows, np.datetime64("NaT"), dtype="datetime64[us]")
+    column = table["time"]
+    if pa.types.is_timestamp(column.type) and column.type.tz is not None:
+        column = column.cast(pa.timestamp(column.type.unit))  # the instant, in UTC, without the zone
+    return np.asarray(column.to_numpy(zero_copy_only=False), dtype="datetime64[us]")
 
 
 def _struct(column: pa.ChunkedArray) -> pa.Array | None:
@@ -101,8 +162,10 @@ def _struct(column: pa.ChunkedArray) -> pa.Array | None:
     return None
 
 
-def _rows(table: pa.Table, versions: list[str]) -> pd.DataFrame:
+def _rows(table: pa.Table, versions: list[str], times: np.ndarray[Any, Any] | None = None) -> pd.DataFrame:
     empty = pd.DataFrame({"request_id": pd.Series([], dtype=object), "row": [], "version": []})
+    if times is not None:
+        empty["time"] = np.array([], dtype="datetime64[us]")
     if table.num_rows == 0:
         return empty
     columns: dict[str, Any] = {}
@@ -140,6 +203,8 @@ def _rows(table: pa.Table, versions: list[str]) -> pd.DataFrame:
     frame.insert(0, "request_id", ids[parents])
     frame.insert(1, "row", np.arange(len(parents)) - first)
     frame.insert(2, "version", np.asarray(versions, dtype=object)[parents])
+    if times is not None:
+        frame["time"] = times[parents]
     return frame
 
 

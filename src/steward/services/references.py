@@ -26,7 +26,7 @@ from steward.core.monitoring.profile import PREDICTION, PROBA, Profile, build_re
 from steward.core.registry import ModelRef, ModelVersion
 from steward.core.windows import TASKS, ReferenceInfo
 from steward.ports import ArtifactStore, Transaction
-from steward.services.packaging import load_version
+from steward.services.packaging import LoadedModel, load_version
 
 #: At most this many reference scores and labels are kept to calibrate performance estimates.
 CALIBRATION_ROWS = 20_000
@@ -99,9 +99,18 @@ def build(
         raise InvalidInputError(f"Unknown task {task!r}: use one of {', '.join(TASKS)}.")
     model = load_version(artifacts, version)
     try:
+        inputs = model_inputs(model, frame, labels)
         outputs = frame.copy()
-        outputs[PREDICTION] = np.asarray(model.predict(frame)).reshape(len(frame), -1)[:, 0]
-        proba = _binary_proba(model, frame)
+        try:
+            outputs[PREDICTION] = np.asarray(model.predict(inputs)).reshape(len(frame), -1)[:, 0]
+            proba = _binary_proba(model, inputs)
+        except InvalidInputError:
+            raise
+        except (ValueError, TypeError, KeyError) as exc:  # the framework's own refusal, as bad input
+            raise InvalidInputError(
+                f"Version {version.ref} cannot predict on the reference data: "
+                f"{' '.join(str(exc).split())[:300]}"
+            ) from None
     finally:
         model.close()
     if proba is not None:
@@ -214,6 +223,38 @@ def as_frame(data: Any, what: str) -> pd.DataFrame:
         raise InvalidInputError(f"{what} has no rows.")
     frame.columns = [str(c) for c in frame.columns]
     return frame.reset_index(drop=True)
+
+
+def model_inputs(model: LoadedModel, frame: pd.DataFrame, labels: Any) -> pd.DataFrame:
+    """The columns of *frame* the model predicts on; reference data whose columns the model cannot
+    take is refused, naming the columns and the fix.
+
+    The model's columns are its signature's (extra columns are then left out of its input and
+    still profiled), else the names the framework saw at fit time (``feature_names_in_``), which
+    the framework itself refuses to see more or fewer of."""
+    signature = model.version.signature
+    if signature is not None and signature.kind == "columns":
+        wanted, strict = [str(c) for c in signature.input_names], False
+    else:
+        fitted = getattr(model.native, "feature_names_in_", None)
+        if fitted is None:
+            return frame
+        wanted, strict = [str(c) for c in fitted], True
+    have = set(frame.columns)
+    missing = [c for c in wanted if c not in have]
+    if missing:
+        raise InvalidInputError(
+            f"The reference data lacks column(s) version {model.version.ref} takes: {', '.join(missing)}. "
+            "Add them to the data."
+        )
+    extra = [c for c in frame.columns if c not in set(wanted)] if strict else []
+    if extra:
+        hint = "" if labels is not None else "; if one is the label, name it with --labels (SDK: labels=)"
+        raise InvalidInputError(
+            f"The reference data has column(s) version {model.version.ref} was not fitted on: "
+            f"{', '.join(extra)}. Drop them from the data{hint}."
+        )
+    return frame[wanted] if strict else frame
 
 
 def _binary_proba(model: Any, frame: pd.DataFrame) -> np.ndarray[Any, Any] | None:

@@ -73,9 +73,9 @@ class LineageReport:
 
 
 class AliasGate(Protocol):
-    """What guards alias moves (``PolicyService``): raises PolicyViolationError to refuse one."""
+    """What guards alias moves and deletes (``PolicyService``): raises PolicyViolationError to refuse one."""
 
-    def enforce_in(self, tx: Transaction, model: str, version: int, alias: str) -> object: ...
+    def enforce_in(self, tx: Transaction, model: str, version: int | None, alias: str) -> object: ...
 
 
 class RegistryService:
@@ -289,9 +289,7 @@ class RegistryService:
     def _move_alias(
         self, tx: Transaction, model: str, alias: str, version: int | None, actor: str, reason: str
     ) -> AliasEvent:
-        if (
-            version is not None and self.gate is not None
-        ):  # a protected alias only takes a version that passes
+        if self.gate is not None:  # a protected alias only takes a version that passes (or stays)
             self.gate.enforce_in(tx, model, version, alias)
         at = self.clock()
         event = tx.models.set_alias(model, alias, version, actor=actor, at=at, reason=reason)

@@ -10,16 +10,36 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
 
 from steward.core.errors import InvalidInputError
-from steward.core.monitoring.profile import Profile, profile_like
+from steward.core.figures import estimated_figures, multivariate_figures, profile_figures, traffic_figures
+from steward.core.monitoring.drift import DriftConfig
+from steward.core.monitoring.profile import Profile, empty_like, profile_like
 from steward.core.monitoring.reservoir import RowSample, row_keys
-from steward.core.windows import LatencyHistogram
+from steward.core.windows import Figure, LatencyHistogram
+from steward.ports import Transaction
 from steward.services.payloads import Chunk
 from steward.services.references import Loaded
+
+#: One payload-log file read: its per-version states, its row count, rows of versions without a reference.
+FileStates = tuple[dict[str, dict[str, Any]], int, dict[str, int]]
+
+
+@dataclass
+class RunTally:
+    """What a run did so far: files and rows read, the windows it wrote (starts), figures, notes."""
+
+    files: int = 0
+    rows: int = 0
+    starts: list[datetime] = field(default_factory=list)
+    figures: int = 0
+    skipped: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    notes: list[str] = field(default_factory=list)
 
 
 def merge_stored(profile: Profile | None, stored: Mapping[str, Any]) -> Profile | None:
@@ -34,7 +54,7 @@ def merge_stored(profile: Profile | None, stored: Mapping[str, Any]) -> Profile 
 
 def read_states(
     chunks: Iterable[Chunk], reference: Callable[[str], Loaded | None], sample_size: int
-) -> tuple[dict[str, dict[str, Any]], int, dict[str, int]]:
+) -> FileStates:
     """One file's per-version states, its row count, and rows of versions without a reference."""
     states: dict[str, dict[str, Any]] = {}
     skipped: dict[str, int] = defaultdict(int)
@@ -114,3 +134,65 @@ def merge_states(into: dict[str, dict[str, Any]], more: Mapping[str, Mapping[str
         if state["profile"] is not None:
             profile = state["profile"]
             target["profile"] = profile if target["profile"] is None else target["profile"].merge(profile)
+
+
+def window_figures(
+    deployment: str,
+    version: str,
+    span: tuple[datetime, datetime],
+    traffic: Mapping[str, Any],
+    profile: Profile | None,
+    sample: RowSample | None,
+    reference: Loaded | None,
+    config: DriftConfig,
+) -> list[Figure]:
+    """Every payload-log figure of one window of one version (not ``performance.*``)."""
+    start, end = span
+    figures = traffic_figures(deployment, version, start, end, traffic)
+    if reference is None or profile is None:
+        return figures
+    figures += profile_figures(
+        deployment, version, start, end, reference.profile, profile, config,
+        reference.importance, reference.importance_source,
+    )  # fmt: skip
+    figures += estimated_figures(deployment, version, start, end, profile, reference.calibration)
+    if reference.multivariate is not None and sample is not None:
+        figures += multivariate_figures(deployment, version, start, end, reference.multivariate, sample)
+    return figures
+
+
+def commit_window(
+    tx: Transaction,
+    deployment: str,
+    span: tuple[datetime, datetime],
+    windows: dict[str, dict[str, Any]],
+    reference_of: Callable[[str], Loaded | None],
+    consumed: list[tuple[str, int]],
+    config: DriftConfig,
+    at: datetime,
+) -> int:
+    """Merge a time window's run states into what is stored, rewrite its figures and mark its files
+    consumed, in *tx*; the number of figures written."""
+    start, end = span
+    figures: list[Figure] = []
+    for version, state in windows.items():
+        stored = tx.monitoring.get_window(deployment, start, version)
+        traffic = merge_traffic(stored["traffic"] if stored else None, state)
+        reference = reference_of(version)
+        profile = state["profile"]
+        if stored and stored["profile"] and reference is not None:
+            profile = merge_stored(profile, stored["profile"])
+        if profile is None and reference is not None:
+            profile = empty_like(reference.profile)
+        rows = profile.rows if profile is not None else 0
+        sample = merge_sample(state.get("sample"), stored["profile"] if stored else None)
+        stored_profile = profile.to_dict() if profile is not None else {}
+        if sample is not None and stored_profile:
+            stored_profile["sample"] = sample.to_dict()
+        tx.monitoring.put_window(
+            deployment, start, end, version, rows=rows, profile=stored_profile, traffic=traffic, at=at
+        )  # fmt: skip
+        figures += window_figures(deployment, version, span, traffic, profile, sample, reference, config)
+    tx.monitoring.replace_figures(deployment, [(start, v) for v in windows], figures)
+    tx.monitoring.add_files(deployment, consumed, at)
+    return len(figures)

@@ -217,6 +217,20 @@ class SqlMonitoringRepository:
             query = query.where(mw.c.start < as_utc(until))
         return [_window(r) for r in self._connection.execute(query.order_by(mw.c.start, mw.c.version))]
 
+    def last_windows(self, deployment: str) -> list[dict[str, Any]]:
+        """Each version's newest window (for ``rows:N`` windows: the one a run goes on filling)."""
+        mid = self._monitor_id(deployment)
+        newest = (
+            sa.select(mw.c.version, sa.func.max(mw.c.start).label("start"))
+            .where(mw.c.monitor_id == mid)
+            .group_by(mw.c.version)
+            .subquery()
+        )
+        query = sa.select(mw).join(
+            newest, sa.and_(mw.c.version == newest.c.version, mw.c.start == newest.c.start)
+        )
+        return [_window(r) for r in self._connection.execute(query.where(mw.c.monitor_id == mid))]
+
     # -- figures ----------------------------------------------------------------
 
     def replace_figures(

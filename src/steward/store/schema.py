@@ -485,3 +485,24 @@ model_cards = sa.Table(
     sa.Column("reviewed_by", text(), nullable=True),
     sa.Column("reviewed_at", UTCDateTime, nullable=True),
 )
+
+
+# -- governance gates (issue 6): findings raised on a version, open until closed with a resolution --
+
+findings = sa.Table(
+    "findings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("model", text(128), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("title", text(200), nullable=False),
+    sa.Column("severity", text(16), nullable=False),
+    sa.Column("description", text(), nullable=False),
+    sa.Column("status", text(16), nullable=False),
+    sa.Column("opened_by", text(), nullable=False),
+    sa.Column("opened_at", UTCDateTime, nullable=False),
+    sa.Column("closed_by", text(), nullable=True),
+    sa.Column("closed_at", UTCDateTime, nullable=True),
+    sa.Column("resolution", text(), nullable=True),
+    sa.Index("ix_findings_model_version", "model", "version"),
+)

@@ -15,6 +15,7 @@ from steward.ports import (
     CardRepository,
     DeploymentRepository,
     ExplanationRepository,
+    FindingRepository,
     IdentityRepository,
     KilledVersionRepository,
     ModelRepository,
@@ -29,6 +30,7 @@ from steward.store.cards import SqlCardRepository
 from steward.store.deployments import SqlDeploymentRepository
 from steward.store.engine import WRITE_OPTION, create_engine, normalise_url
 from steward.store.explanations import SqlExplanationRepository
+from steward.store.findings import SqlFindingRepository
 from steward.store.identities import SqlIdentityRepository
 from steward.store.killed_versions import SqlKilledVersionRepository
 from steward.store.migrate import upgrade
@@ -59,6 +61,7 @@ class SqlTransaction:
     validation: ValidationRepository
     explanations: ExplanationRepository
     cards: CardRepository
+    findings: FindingRepository
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
@@ -74,6 +77,7 @@ class SqlTransaction:
         self.explanations = SqlExplanationRepository(connection)
         self.validation = SqlValidationRepository(connection)
         self.cards = SqlCardRepository(connection)
+        self.findings = SqlFindingRepository(connection)
 
 
 class SqlStore:

@@ -16,7 +16,9 @@ router = APIRouter(prefix="/api/v1/approvals", tags=["approvals"])
 
 class ApprovalCreate(Body):
     ref: str = Field(max_length=300, description="The version, e.g. churn/7.")
-    target: str = Field(max_length=64, description="The alias it should take, e.g. champion.")
+    target: str = Field(
+        max_length=64, description="The alias it should take (champion) or an environment (env:production)."
+    )
     reason: str = Field(default="", max_length=1000)
 
 

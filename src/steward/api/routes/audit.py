@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import Response
+from fastapi.responses import StreamingResponse
 
 from steward.api.deps import Audit, Registry
 from steward.api.routes.models import MaxQ, TokenQ
-from steward.core.audit_export import check_format, export_lines
+from steward.core.audit_export import check_format, chunks, export_lines
 from steward.core.codec import audit_to_dict
 from steward.core.errors import InvalidInputError
 from steward.core.governance_codec import alias_at_to_dict, chain_report_to_dict, deployment_at_to_dict
@@ -42,22 +42,26 @@ def list_audit(
     return {"items": [audit_to_dict(e) for e in page.items], "next_page_token": page.next_page_token}
 
 
-@router.get("/verify", summary="Recompute the hash chain; name the first event that does not fit")
-def verify(audit: Audit) -> dict[str, Any]:
-    return chain_report_to_dict(audit.verify())
+@router.get("/verify", summary="Recompute the hash chain (or from a checkpoint); name the first bad event")
+def verify(
+    audit: Audit,
+    from_seq: Annotated[int | None, Query(ge=1, description="Start at this verified event.")] = None,
+    hash: Annotated[str | None, Query(max_length=64, description="The checkpoint event's hash.")] = None,
+) -> dict[str, Any]:
+    return chain_report_to_dict(audit.verify(from_seq=from_seq, expected_hash=hash))
 
 
-@router.get("/export", summary="Events in a time range as JSON Lines or CSV, with their hashes")
-def export(audit: Audit, since: TextQ = None, until: TextQ = None, format: FormatQ = "jsonl") -> Response:
+@router.get("/export", summary="Events in a time range as JSON Lines or CSV, with their hashes (streamed)")
+def export(
+    audit: Audit, since: TextQ = None, until: TextQ = None, format: FormatQ = "jsonl"
+) -> StreamingResponse:
     fmt = check_format(format)
-    events = list(
-        audit.export(
-            since=parse_time(since, "since") if since else None,
-            until=parse_time(until, "until") if until else None,
-        )
+    events = audit.export(
+        since=parse_time(since, "since") if since else None,
+        until=parse_time(until, "until") if until else None,
     )
     media = "application/x-ndjson" if fmt == "jsonl" else "text/csv"
-    return Response("".join(export_lines(events, fmt)), media_type=media)
+    return StreamingResponse(chunks(export_lines(events, fmt)), media_type=media)
 
 
 @router.get("/at", summary="What an alias pointed to, or a deployment served, at a time")

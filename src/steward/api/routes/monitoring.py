@@ -74,8 +74,10 @@ def configure(name: str, body: MonitorSettings, monitoring: Monitoring, actor: A
 
 
 @router.post("/api/v1/deployments/{name}/monitoring/run", summary="Process new payload-log files")
-def run(name: str, monitoring: Monitoring, actor: Actor) -> dict[str, Any]:
-    return monitoring.run(name, actor=actor).to_dict()
+def run(name: str, monitoring: Monitoring, actor: Actor, engine: TextQ = "local") -> dict[str, Any]:
+    # engine=ray runs on the Ray the control plane is connected to (or a local one); a client never
+    # names a cluster for the server to send work to and take pickled results from
+    return monitoring.run(name, actor=actor, engine=engine or "local").to_dict()
 
 
 @router.post("/api/v1/deployments/{name}/monitoring/labels", summary="Ground truth by request id (Parquet)")

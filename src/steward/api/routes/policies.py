@@ -10,6 +10,7 @@ from pydantic import Field
 from steward.api.deps import Actor, Policies
 from steward.api.schemas import Body
 from steward.core.codec import alias_event_to_dict
+from steward.core.errors import InvalidInputError
 from steward.core.governance_codec import check_to_dict, policy_to_dict
 
 router = APIRouter(prefix="/api/v1/policies", tags=["policies"])
@@ -22,7 +23,8 @@ class PolicyPublish(Body):
 class Override(Body):
     model: str = Field(max_length=128)
     alias: str = Field(max_length=64)
-    version: int = Field(ge=1)
+    version: int | None = Field(default=None, ge=1, description="The version; omit it with delete.")
+    delete: bool = Field(default=False, description="Delete the protected alias instead of moving it.")
     reason: str = Field(min_length=1, max_length=1000)
 
 
@@ -36,17 +38,23 @@ def list_policies(policies: Policies) -> dict[str, Any]:
     return {"items": [policy_to_dict(p) for p in policies.list()]}
 
 
-@router.get("/check", summary="Every gate guarding an alias for a version, with pass/fail and why")
+@router.get(
+    "/check", summary="Every gate guarding an alias (or env:NAME) for a version, with pass/fail and why"
+)
 def check(
     policies: Policies,
     ref: Annotated[str, Query(max_length=300)],
-    alias: Annotated[str, Query(max_length=64)],
+    alias: Annotated[str, Query(max_length=64, description="An alias, or env:NAME for an environment.")],
 ) -> dict[str, Any]:
     return check_to_dict(policies.check(ref, alias))
 
 
-@router.post("/override", summary="Move a protected alias despite failing gates (admin, with a reason)")
+@router.post(
+    "/override", summary="Move (or delete) a protected alias despite its policy (admin, with a reason)"
+)
 def override(body: Override, policies: Policies, actor: Actor) -> dict[str, Any]:
+    if (body.version is None) != body.delete:
+        raise InvalidInputError("Give either a version to move the alias to, or delete: true.")
     event = policies.override(body.model, body.alias, body.version, actor=actor, reason=body.reason)
     return alias_event_to_dict(event)
 

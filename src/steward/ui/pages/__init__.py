@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from steward.ui.pages import auth, catalog, deployments, models, monitoring, versions
-
-ROUTERS: tuple[APIRouter, ...] = (
-    auth.router,
-    catalog.router,
-    models.router,
-    versions.router,
-    deployments.router,
-    monitoring.router,
+from steward.ui.pages import (
+    approvals,
+    audit,
+    auth,
+    catalog,
+    deployments,
+    models,
+    monitoring,
+    policies,
+    users,
+    versions,
 )
+
+ROUTERS: tuple[APIRouter, ...] = (auth.router, catalog.router, models.router, versions.router)
+ROUTERS += (approvals.router, policies.router, audit.router, users.router)
+ROUTERS += (deployments.router, monitoring.router)
