@@ -135,8 +135,8 @@ def _histograms(pairs: Sequence[tuple[FeatureProfile, FeatureProfile]], cols: in
 
     rows = -(-len(pairs) // cols)
     width = 4.2 * min(cols, len(pairs))
-    fig, axes = figure(width, 3.4 * rows, rows=rows, cols=min(cols, len(pairs)))
-    _fixed(fig, width, 3.4 * rows, bottom=0.8, hspace=0.75)
+    fig, axes = figure(width, 3.6 * rows, rows=rows, cols=min(cols, len(pairs)))
+    _fixed(fig, width, 3.6 * rows, bottom=0.8, hspace=1.0)
     flat = list(getattr(axes, "flat", [axes]))
     for ax, (reference, current) in zip(flat, pairs, strict=False):
         draw_feature(ax, reference, current)
@@ -152,14 +152,13 @@ def _digest(spec: object) -> str:
 def _fixed(fig: Any, width: float, height: float, bottom: float = 0.45, hspace: float = 0.5) -> None:
     """Fixed margins (inches) instead of the constrained layout, which doubles the drawing time."""
     fig.set_layout_engine("none")
-    fig.axes[0].get_gridspec().update(
-        left=0.6 / width,
-        right=1 - 0.1 / width,
-        bottom=bottom / height,
-        top=1 - 0.3 / height,
-        wspace=0.3,
-        hspace=hspace,
-    )
+    grid = fig.axes[0].get_gridspec()
+    grid.update(
+        left=0.6 / width, right=1 - 0.25 / width, bottom=bottom / height, top=1 - 0.3 / height,
+        wspace=0.3, hspace=hspace,
+    )  # fmt: skip
+    for ax in fig.axes:  # the update alone leaves axes where they were placed
+        ax.set_position(ax.get_subplotspec().get_position(fig))
 
 
 def _nan(values: Sequence[float | None]) -> list[float]:
