@@ -33,6 +33,7 @@ from steward.settings import Settings
 from steward.store import open_store
 
 if TYPE_CHECKING:
+    from steward.services.live import LiveTrafficReader
     from steward.services.monitoring import MonitoringService
     from steward.services.webhooks import WebhookService
 
@@ -83,6 +84,13 @@ class Steward:
         from steward.services.webhooks import WebhookService
 
         return WebhookService(self.store, self.access)
+
+    @cached_property
+    def live(self) -> LiveTrafficReader:
+        """The recent end of the payload log (the console's live request rate, latency, errors)."""
+        from steward.services.live import LiveTrafficReader
+
+        return LiveTrafficReader(self.settings.payloads, self.settings.payloads_options or None)
 
     @classmethod
     def open(cls, settings: Settings) -> Steward:
