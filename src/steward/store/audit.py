@@ -67,18 +67,22 @@ class SqlAuditLog:
         query = sa.select(audit_chain.c.last_seq, audit_chain.c.last_hash).where(audit_chain.c.id == HEAD_ID)
         row = self._connection.execute(query.with_for_update()).first()
         if row is None:
-            if self._connection.execute(sa.select(ae.c.seq).limit(1)).first() is not None:
-                raise IntegrityError(
-                    "The audit chain's head record is missing while the log has events, so nothing new "
-                    "can be linked safely. Run `steward audit verify` and restore the database from a backup."
-                )
-            try:  # a concurrent first writer may create it first; then use theirs
+            # Create the head first: a concurrent first writer's uncommitted head makes this insert
+            # wait for its commit and then conflict, so its events are never mistaken for a log
+            # whose head went missing (PostgreSQL; SQLite writers are serialised anyway).
+            created = True
+            try:
                 with unique_or_conflict(self._connection, "audit chain head exists"):
                     self._connection.execute(
                         sa.insert(audit_chain).values(id=HEAD_ID, last_seq=0, last_hash=GENESIS_HASH)
                     )
             except ConflictError:
-                pass
+                created = False
+            if created and self._connection.execute(sa.select(ae.c.seq).limit(1)).first() is not None:
+                raise IntegrityError(
+                    "The audit chain's head record is missing while the log has events, so nothing new "
+                    "can be linked safely. Run `steward audit verify` and restore the database from a backup."
+                )
             row = self._connection.execute(query.with_for_update()).one()
         return ChainHead(int(row.last_seq), str(row.last_hash))
 
