@@ -146,8 +146,11 @@ def server_url(world: World) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    # Per module, not per session: Playwright's sync API keeps an asyncio loop running in this
+    # thread while it lives, and a later module's async tests in the same worker could not start
+    # their own.
     if not Path(CHROMIUM).exists():
         pytest.fail(f"The console tests need Debian's chromium at {CHROMIUM}: apt-get install -y chromium")
     from playwright.sync_api import sync_playwright
