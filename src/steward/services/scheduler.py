@@ -9,39 +9,22 @@ nothing twice. One deployment's failure is logged and does not stop the others.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 
 from steward.core.errors import StewardError
 from steward.services.monitoring import MonitoringService
+from steward.services.periodic import PeriodicThread
 
 log = logging.getLogger("steward.scheduler")
 
 
-class MonitoringScheduler:
+class MonitoringScheduler(PeriodicThread):
+    thread_name = "steward-monitoring"
+
     def __init__(self, monitoring: Callable[[], MonitoringService], interval: float, *, actor: str) -> None:
+        super().__init__(interval)
         self._monitoring = monitoring
-        self.interval = interval
         self.actor = actor
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.ticks = 0
-
-    def start(self) -> None:
-        if self._thread is None and self.interval > 0:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._loop, name="steward-monitoring", daemon=True)
-            self._thread.start()
-
-    def stop(self, timeout: float = 30.0) -> None:
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            self._stop.set()
-            thread.join(timeout)
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.tick()
 
     def tick(self) -> int:
         """Run every monitored deployment once; how many runs succeeded."""

@@ -46,6 +46,7 @@ from steward.core.webhooks import (
 from steward.ports import Store
 from steward.services.access import AccessControl
 from steward.services.notifiers import EVENT_HEADER, SIGNATURE_HEADER, sign
+from steward.services.periodic import PeriodicThread
 from steward.services.registry import Clock, utcnow
 
 log = logging.getLogger("steward.webhooks")
@@ -261,31 +262,14 @@ class WebhookService:
         return status, error, (time.perf_counter() - started) * 1000
 
 
-class WebhookDispatcher:
+class WebhookDispatcher(PeriodicThread):
     """The control plane's delivery thread: every ``interval`` seconds, :meth:`WebhookService.deliver_due`."""
 
+    thread_name = "steward-webhooks"
+
     def __init__(self, webhooks: Callable[[], WebhookService], interval: float) -> None:
+        super().__init__(interval)
         self._webhooks = webhooks
-        self.interval = interval
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.ticks = 0
-
-    def start(self) -> None:
-        if self._thread is None and self.interval > 0:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._loop, name="steward-webhooks", daemon=True)
-            self._thread.start()
-
-    def stop(self, timeout: float = 30.0) -> None:
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            self._stop.set()
-            thread.join(timeout)
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.tick()
 
     def tick(self) -> int:
         """One round over the due subscriptions; how many events were delivered."""
