@@ -114,49 +114,50 @@ def parse_weights(fields: dict[str, str], current: Deployment) -> list[Route]:
     return routes
 
 
-@router.post("/deployments/{name}/weights")
-async def change_weights(request: Request, name: str) -> Response:
+async def reasoned_form(request: Request) -> tuple[Viewer, dict[str, str], str]:
+    """The viewer, the checked form and its required reason: what every action starts with."""
     viewer = viewer_of(request)
     fields = await read_form(request)
-    reason = required(fields, "reason", "Reason")
+    return viewer, fields, required(fields, "reason", "Reason")
+
+
+def back_to(name: str) -> Response:
+    return RedirectResponse(f"/deployments/{name}", status_code=303)
+
+
+@router.post("/deployments/{name}/weights")
+async def change_weights(request: Request, name: str) -> Response:
+    viewer, fields, reason = await reasoned_form(request)
     service = viewer.steward.deployments
     routes = parse_weights(fields, service.get(name))
     service.set_weights(name, routes, actor=viewer.actor, reason=reason)
-    return RedirectResponse(f"/deployments/{name}", status_code=303)
+    return back_to(name)
 
 
 @router.post("/deployments/{name}/promote")
 async def promote(request: Request, name: str) -> Response:
-    viewer = viewer_of(request)
-    fields = await read_form(request)
-    reason = required(fields, "reason", "Reason")
+    viewer, fields, reason = await reasoned_form(request)
     ref = required(fields, "ref", "The route to promote", limit=300)
     viewer.steward.deployments.promote(name, ref, actor=viewer.actor, reason=reason)
-    return RedirectResponse(f"/deployments/{name}", status_code=303)
+    return back_to(name)
 
 
 @router.post("/deployments/{name}/rollback")
 async def rollback(request: Request, name: str) -> Response:
-    viewer = viewer_of(request)
-    fields = await read_form(request)
-    reason = required(fields, "reason", "Reason")
+    viewer, _, reason = await reasoned_form(request)
     viewer.steward.deployments.rollback(name, actor=viewer.actor, reason=reason)
-    return RedirectResponse(f"/deployments/{name}", status_code=303)
+    return back_to(name)
 
 
 @router.post("/deployments/{name}/kill")
 async def kill(request: Request, name: str) -> Response:
-    viewer = viewer_of(request)
-    fields = await read_form(request)
-    reason = required(fields, "reason", "Reason")
+    viewer, _, reason = await reasoned_form(request)
     viewer.steward.deployments.kill(name, actor=viewer.actor, reason=reason)
-    return RedirectResponse(f"/deployments/{name}", status_code=303)
+    return back_to(name)
 
 
 @router.post("/deployments/{name}/revive")
 async def revive(request: Request, name: str) -> Response:
-    viewer = viewer_of(request)
-    fields = await read_form(request)
-    reason = required(fields, "reason", "Reason")
+    viewer, _, reason = await reasoned_form(request)
     viewer.steward.deployments.revive(name, actor=viewer.actor, reason=reason)
-    return RedirectResponse(f"/deployments/{name}", status_code=303)
+    return back_to(name)
