@@ -197,3 +197,23 @@ def test_a_malformed_model_card_gate_is_refused(gate: str) -> None:
     assert parse_policy("name: p\naliases: [x]\ngates: {model_card: }").to_dict()["gates"] == {
         "model_card": {"status": "approved"}
     }
+
+
+def test_the_card_lists_findings_open_and_closed(cards: Cards) -> None:
+    from steward.services.findings import FindingService
+
+    assert "| Findings | none raised |" in cards.cards.export("churn/1", "md")
+    findings = FindingService(cards.store, cards.policies.access)
+    gap = findings.open("churn/1", title="No fairness check", severity="medium", actor="rita")
+    leak = findings.open("churn/1", title="Label leak | suspected", severity="critical", actor="rob")
+    findings.close(leak.id, resolution="Feature removed", actor="rita")
+    doc = json.loads(cards.cards.export("churn/1", "json"))
+    assert [(f["id"], f["status"], f["severity"]) for f in doc["findings"]] == [
+        (gap.id, "open", "medium"),
+        (leak.id, "closed", "critical"),
+    ]
+    assert doc["findings"][1]["resolution"] == "Feature removed" and doc["findings"][1]["closed_by"] == "rita"
+    markdown = cards.cards.export("churn/1", "md")
+    section = markdown.split("## Findings")[1].split("## ")[0]
+    assert f"#{gap.id} No fairness check | open, medium, raised by rita" in section
+    assert "Label leak \\| suspected" in section and "Feature removed" in section

@@ -12,6 +12,7 @@ from steward.core.errors import InvalidInputError, NotFoundError
 from steward.core.evidence import MAPPING
 from steward.services.approvals import ApprovalService
 from steward.services.evidence import EvidenceService
+from steward.services.findings import FindingService
 from tests.services.test_cards import Cards, cards  # noqa: F401  (the fixture)
 
 
@@ -24,6 +25,9 @@ def test_the_pack_holds_every_section_with_identities_policy_and_audit(cards: Ca
     request = approvals.request("churn/1", "champion", actor="carl", reason="first model")
     approvals.decide(request.id, "approve", actor="rob", comment="ok")
     cards.registry.set_alias("churn", "champion", 1, actor="otto")
+    findings = FindingService(cards.store, cards.policies.access)
+    finding = findings.open("churn/1", title="Drift unmonitored", severity="high", actor="rita")
+    findings.close(finding.id, resolution="Reference set", actor="rob")
     service = EvidenceService(cards.store, cards.policies)
 
     page = service.render("churn/1", "html").decode()
@@ -35,6 +39,10 @@ def test_the_pack_holds_every_section_with_identities_policy_and_audit(cards: Ca
     assert "rob" in approvals_html and "carl" in approvals_html  # who asked, who decided
     assert "prod v1" in page and "prod:model_card" in page
     assert "card.approve" in page and "alias.set" in page  # the audit excerpt
+    findings_html = page.split('id="findings"')[1].split('id="approvals"')[0]
+    assert (
+        "Drift unmonitored" in findings_html and "Reference set" in findings_html and "rob" in findings_html
+    )
 
     archive = zipfile.ZipFile(io.BytesIO(service.render("churn@champion", "zip")))
     names = set(archive.namelist())
@@ -50,6 +58,10 @@ def test_the_pack_holds_every_section_with_identities_policy_and_audit(cards: Ca
             "passed": True,
             "gates": [{"gate": "prod:model_card", "passed": True, "why": "model card is approved"}],
         }
+    ]
+    findings_part = json.loads(archive.read("findings.json"))
+    assert [(f["title"], f["status"], f["closed_by"]) for f in findings_part] == [
+        ("Drift unmonitored", "closed", "rob")
     ]
     audit = json.loads(archive.read("audit.json"))
     assert [e["seq"] for e in audit] == sorted(e["seq"] for e in audit) and audit

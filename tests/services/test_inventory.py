@@ -11,7 +11,7 @@ import pytest
 
 from steward.core.deployment import DeploymentSpec, Route
 from steward.core.errors import InvalidInputError
-from steward.core.inventory import render_inventory
+from steward.core.inventory import InventoryRow, render_inventory
 from steward.services.access import AccessControl
 from steward.services.approvals import ApprovalService
 from steward.services.cards import CardService
@@ -65,3 +65,28 @@ def test_bad_input_is_refused(store: SqlStore) -> None:
         InventoryService(store).report(review_days=0)
     with pytest.raises(InvalidInputError, match="csv or json"):
         render_inventory([], "xlsx")
+
+
+def test_rows_count_open_findings_and_their_worst_severity(store: SqlStore) -> None:
+    from steward.services.findings import FindingService
+
+    access = AccessControl(store, enabled=False)
+    with store.write() as tx:
+        create(tx, "churn", owner="carl")
+        register(tx, draft("churn", 1), by="carl")
+        register(tx, draft("churn", 2), by="carl")
+        create(tx, "fraud", owner="fay")
+        register(tx, draft("fraud", 1), by="fay")
+    findings = FindingService(store, access)
+    findings.open("churn/1", title="old gap", severity="critical", actor="rita")
+    findings.open("churn/2", title="new gap", severity="medium", actor="rita")
+    closed = findings.open("fraud/1", title="fixed", severity="high", actor="rita")
+    findings.close(closed.id, resolution="done", actor="rita")
+
+    churn, fraud = InventoryService(store).report()
+    assert (churn.open_findings, churn.worst_open_finding) == (2, "critical")  # across versions
+    assert (fraud.open_findings, fraud.worst_open_finding) == (0, "")  # closed ones do not count
+    table = list(csv.DictReader(io.StringIO(render_inventory([churn, fraud], "csv"))))
+    assert [(r["open_findings"], r["worst_open_finding"]) for r in table] == [("2", "critical"), ("0", "")]
+    item = json.loads(render_inventory([churn], "json"))["items"][0]
+    assert InventoryRow.from_dict(item) == churn

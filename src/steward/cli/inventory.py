@@ -28,7 +28,7 @@ def inventory(
         int, typer.Option("--pending-days", metavar="N", help="An approval pending over N days is overdue.")
     ] = 14,
 ) -> None:
-    """Every model: owner, risk tier, card status, what serves it, last validation, overdue reviews."""
+    """Every model: owner, risk tier, card, servers, last validation, open findings, overdue reviews."""
     if format != "table":
         render_inventory([], format)  # refuse an unknown format before reading anything
     with open_client(ctx) as client:
@@ -36,7 +36,9 @@ def inventory(
     if format != "table":
         write_text(render_inventory(rows, format), output)
         return
-    grid = table("model", "owner", "risk", "latest", "card", "served by", "validated (UTC)", "overdue")
+    grid = table(
+        "model", "owner", "risk", "latest", "card", "served by", "validated (UTC)", "findings", "overdue"
+    )
     for r in rows:
         grid.add_row(
             cell(r.model),
@@ -46,6 +48,7 @@ def inventory(
             cell(r.card_status),
             cell(", ".join(r.aliases + r.deployments)),
             cell(r.last_validated_at),
+            cell(f"{r.open_findings} open ({r.worst_open_finding})" if r.open_findings else "none open"),
             cell("; ".join(r.overdue_reviews)),
         )
     show(grid)

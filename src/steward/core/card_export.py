@@ -14,6 +14,7 @@ from typing import Any
 from steward.core.approval import ApprovalRequest
 from steward.core.card import CardSections, CardStatus, ModelCard
 from steward.core.errors import InvalidInputError
+from steward.core.finding import Finding
 from steward.core.registry import ModelVersion
 from steward.core.validation.results import ValidationRun
 from steward.core.windows import ReferenceInfo
@@ -32,6 +33,7 @@ class CardFacts:
     explanations: tuple[str, ...] = ()  # kinds of stored explanations
     reference: ReferenceInfo | None = None
     approvals: tuple[ApprovalRequest, ...] = field(default_factory=tuple)
+    findings: tuple[Finding, ...] = field(default_factory=tuple)  # open and closed, oldest first
 
     @property
     def status(self) -> CardStatus:
@@ -119,6 +121,19 @@ def card_document(facts: CardFacts) -> dict[str, Any]:
             }
             for a in facts.approvals
         ],
+        "findings": [
+            {
+                "id": f.id,
+                "title": f.title,
+                "severity": f.severity.value,
+                "status": f.status.value,
+                "opened_by": f.opened_by,
+                "opened_at": f.opened_at.isoformat(),
+                "closed_by": f.closed_by,
+                "resolution": f.resolution,
+            }
+            for f in facts.findings
+        ],
         "risk": {"rating": s.risk_rating, "explanation": s.risk_explanation},
         "card_status": facts.status.value,
         "card_edited_by": facts.card.edited_by if facts.card else None,
@@ -198,6 +213,7 @@ def _blocks(doc: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]]]]:
             ]
             or [("Approvals", "none yet")],
         ),
+        ("Findings", [_finding_row(f) for f in doc["findings"]] or [("Findings", "none raised")]),
         (
             "Risk and considerations",
             [
@@ -210,12 +226,19 @@ def _blocks(doc: dict[str, Any]) -> list[tuple[str, list[tuple[str, str]]]]:
     ]
 
 
+def _finding_row(f: dict[str, Any]) -> tuple[str, str]:
+    head = f"#{f['id']} {f['title']}"
+    if f["status"] == "open":
+        return head, f"open, {f['severity']}, raised by {f['opened_by']}"
+    return head, f"closed ({f['severity']}) by {f['closed_by']}: {f['resolution']}"
+
+
 def render_markdown(facts: CardFacts) -> str:
     doc = card_document(facts)
     out = [f"# Model card: {facts.version.ref}", ""]
     for title, rows in _blocks(doc):
         out += [f"## {title}", "", "| Field | Value |", "| --- | --- |"]
-        out += [f"| {k} | {_md(v)} |" for k, v in rows]
+        out += [f"| {_md(k)} | {_md(v)} |" for k, v in rows]
         out.append("")
     return "\n".join(out)
 

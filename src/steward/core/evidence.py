@@ -1,7 +1,7 @@
 """A version's compliance evidence pack: its sections, and the SR 11-7 / EU AI Act Annex IV headings.
 
 The pack is rendered as one self-contained HTML page, or as a ZIP of JSON
-parts (``card.json``, ``lineage.json``, ``validation.json``,
+parts (``card.json``, ``lineage.json``, ``validation.json``, ``findings.json``,
 ``approvals.json``, ``policies.json``, ``audit.json``, ``monitoring.json``)
 with the HTML page and a ``mapping.json`` beside them.
 """
@@ -41,6 +41,12 @@ MAPPING: tuple[tuple[str, str, str, str], ...] = (
         "Latest validation run: checks, thresholds, metrics",
         "Model validation: conceptual soundness, outcomes analysis, benchmarking",
         "Annex IV 2(g) (validation and testing procedures, metrics); 4 (appropriateness of metrics)",
+    ),
+    (
+        "findings",
+        "Findings raised on the version: severity, who raised them, open or closed and how resolved",
+        "Model validation: effective challenge; issues found, their severity and remediation",
+        "Annex IV 2(g) (validation and testing results); 5 (risk management: known risks and measures)",
     ),
     (
         "approvals",
@@ -98,6 +104,7 @@ def parts(pack: EvidencePack) -> dict[str, Any]:
         "card": doc,
         "lineage": doc["lineage"],
         "validation": run.to_dict() if run else None,
+        "findings": doc["findings"],
         "approvals": [
             {
                 "id": a.id,
@@ -163,6 +170,22 @@ def render_html(pack: EvidencePack) -> str:
         _table(("Section", "Holds", "SR 11-7", "EU AI Act Annex IV"), list(MAPPING)),
         '<h2 id="card">Model card</h2>',
         html_sections(pack.facts),
+        '<h2 id="findings">Findings</h2>',
+        _table(
+            ("Finding", "Severity", "Status", "Raised by", "At", "Closed by", "Resolution"),
+            [
+                (
+                    f"#{f['id']} {f['title']}",
+                    f["severity"],
+                    f["status"],
+                    f["opened_by"],
+                    f["opened_at"],
+                    f["closed_by"],
+                    f["resolution"],
+                )
+                for f in data["findings"]
+            ],
+        ),
         '<h2 id="approvals">Approvals</h2>',
         _table(
             ("Request", "Target", "Requested by", "Decision", "Reviewer", "At", "Comment"),

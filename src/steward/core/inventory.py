@@ -28,6 +28,8 @@ COLUMNS = (
     "deployments",
     "last_validated_at",
     "last_validation_passed",
+    "open_findings",
+    "worst_open_finding",
     "overdue_reviews",
 )
 
@@ -45,6 +47,8 @@ class InventoryRow:
     last_validated_at: datetime | None
     last_validation_passed: bool | None
     overdue_reviews: tuple[str, ...]
+    open_findings: int = 0  # open findings on any of the model's versions
+    worst_open_finding: str = ""  # the highest severity among them, "" when none is open
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -71,6 +75,8 @@ class InventoryRow:
             last_validated_at=when(data.get("last_validated_at")),
             last_validation_passed=data.get("last_validation_passed"),
             overdue_reviews=tuple(data.get("overdue_reviews") or ()),
+            open_findings=int(data.get("open_findings") or 0),
+            worst_open_finding=str(data.get("worst_open_finding") or ""),
         )
 
 

@@ -68,6 +68,7 @@ def gather_facts(tx: Transaction, model: str, version: int) -> CardFacts:
         explanations=tuple(sorted({e.kind for e in tx.explanations.list(model, version)})),
         reference=reference,
         approvals=tuple(tx.approvals.list(model=model, version=version)),
+        findings=tuple(tx.findings.list(model=model, version=version)),
     )
 
 

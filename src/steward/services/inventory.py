@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from steward.core.finding import Finding, FindingStatus
 from steward.core.inventory import InventoryRow, check_days, overdue_reviews
 from steward.core.registry import ModelRef, RegisteredModel
 from steward.ports import Store, Transaction
@@ -49,6 +50,9 @@ class InventoryService:
             for ref in refs:
                 serving.setdefault(ModelRef.parse(ref).model, set()).add(deployment.name)
         cards = tx.cards.statuses()
+        open_findings: dict[str, list[Finding]] = {}
+        for finding in tx.findings.list(status=FindingStatus.OPEN):
+            open_findings.setdefault(finding.model, []).append(finding)
         rows = []
         for model in sorted(models, key=lambda m: m.name):
             latest = model.latest_version
@@ -61,6 +65,7 @@ class InventoryService:
                 (a.id, a.requested_at) for a in tx.approvals.list(model=model.name) if a.status == "pending"
             ]
             deployments = tuple(sorted(serving.get(model.name, ())))
+            found_open = open_findings.get(model.name, [])
             rows.append(
                 InventoryRow(
                     model=model.name,
@@ -73,6 +78,10 @@ class InventoryService:
                     deployments=deployments,
                     last_validated_at=runs[0].created_at if runs else None,
                     last_validation_passed=runs[0].passed if runs else None,
+                    open_findings=len(found_open),
+                    worst_open_finding=str(
+                        max((f.severity for f in found_open), key=lambda s: s.rank, default="")
+                    ),
                     overdue_reviews=overdue_reviews(
                         served=bool(deployments or model.aliases),
                         card_status=card_status,

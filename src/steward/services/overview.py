@@ -24,6 +24,7 @@ from steward.core.compare import (
 from steward.core.deployment import KilledVersion
 from steward.core.errors import InvalidInputError
 from steward.core.explain.explanation import Explanation
+from steward.core.finding import Finding
 from steward.core.registry import (
     AliasEvent,
     ModelRef,
@@ -86,6 +87,7 @@ class VersionOverview:
     explanations: tuple[Explanation, ...]  # newest first
     card: ModelCard | None
     approvals: tuple[ApprovalRequest, ...]
+    findings: tuple[Finding, ...]  # open and closed, oldest first
     killed: KilledVersion | None
     alias_events: tuple[AliasEvent, ...]  # moves of any alias to or from this version
 
@@ -154,6 +156,7 @@ class OverviewService:
             explanations = tx.explanations.list(name, version.version)
             card = tx.cards.find(name, version.version)
             approvals = tx.approvals.list(model=name, version=version.version)
+            findings = tx.findings.list(model=name, version=version.version)
             killed = tx.killed_versions.get(name, version.version)
             moves = [
                 e
@@ -168,6 +171,7 @@ class OverviewService:
             explanations=tuple(explanations),
             card=card,
             approvals=tuple(approvals),
+            findings=tuple(findings),
             killed=killed,
             alias_events=tuple(moves),
         )

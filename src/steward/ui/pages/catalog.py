@@ -47,7 +47,11 @@ def catalog_filter(text: str, owner: str, tier: str) -> str | None:
 
 
 def health(row: InventoryRow) -> str:
-    if row.last_validation_passed is False or row.overdue_reviews:
+    if (
+        row.last_validation_passed is False
+        or row.overdue_reviews
+        or row.worst_open_finding in ("high", "critical")
+    ):
         return "warning"
     if row.last_validation_passed is None:
         return "unknown"
