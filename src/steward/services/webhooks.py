@@ -12,6 +12,11 @@ stable per (subscription, event), so a receiver de-duplicates retries by the
 Delivery bookkeeping (cursor, attempts, the log) is not audited: it is the event
 stream's own record, and auditing it would feed the stream with itself.
 Creating and removing subscriptions is audited.
+
+The delivery log is kept for ``retention_days`` (``STEWARD_WEBHOOK_RETENTION``):
+:meth:`WebhookService.deliver_due` prunes it at most every ``prune_every``
+seconds, deleting settled attempts older than that and never a failed attempt
+still waiting for its retry.
 """
 
 from __future__ import annotations
@@ -59,6 +64,11 @@ SCAN = 500
 #: Events one subscription gets per tick before the next subscription's turn.
 PER_TICK = 200
 DELIVERIES_MAX = 1000
+REASON_MAX = 1000
+#: Seconds between two prunings of the delivery log by one process.
+PRUNE_EVERY_S = 300.0
+#: Log rows deleted per transaction while pruning (short write locks on SQLite).
+PRUNE_BATCH = 1000
 
 
 class WebhookService:
@@ -71,12 +81,17 @@ class WebhookService:
         backoff_base: float = 1.0,
         backoff_cap: float = 300.0,
         timeout: float = TIMEOUT_S,
+        retention_days: float = 30.0,
+        prune_every: float = PRUNE_EVERY_S,
     ) -> None:
         self.store = store
         self.access = access
         self.clock = clock
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
+        self.retention_days = retention_days
+        self.prune_every = prune_every
+        self._pruned_at: float | None = None  # time.monotonic() of the last pruning in this process
         self._http = httpx.Client(timeout=httpx.Timeout(timeout), follow_redirects=False)
 
     def close(self) -> None:
@@ -88,19 +103,22 @@ class WebhookService:
 
     # -- subscriptions ----------------------------------------------------------------------------
 
-    def add(self, url: str, events: str | list[str], *, actor: str, secret: str | None = None) -> NewWebhook:
+    def add(
+        self, url: str, events: str | list[str], *, actor: str, secret: str | None = None, reason: str = ""
+    ) -> NewWebhook:
         """Subscribe *url* to the *events* patterns from now on; the secret (given or random) signs
         every delivery and is returned only here."""
         url = check_url(url)
         patterns = check_patterns(events)
         secret = check_secret(secret) if secret is not None else "whsec_" + secrets.token_urlsafe(32)
+        _check_reason(reason)
         self._require(actor)
         with self.store.write() as tx:
             at = self.clock()
             hook = tx.webhooks.create(url, patterns, secret, created_by=actor, at=at)
             after = {"id": hook.id, "url": url, "events": list(patterns)}
             event = tx.audit.append(
-                AuditEvent("webhook.create", "webhook", str(hook.id), actor, at, after=after)
+                AuditEvent("webhook.create", "webhook", str(hook.id), actor, at, after=after, reason=reason)
             )
             tx.webhooks.start_after(hook.id, event.seq or 0)  # its own creation is not delivered to it
             hook = tx.webhooks.get(hook.id)
@@ -117,26 +135,66 @@ class WebhookService:
         with self.store.read() as tx:
             return tx.webhooks.get(webhook_id)
 
-    def remove(self, webhook_id: int, *, actor: str) -> Webhook:
+    def remove(self, webhook_id: int, *, actor: str, reason: str = "") -> Webhook:
         """Stop delivering to it; its delivery log goes with it (the audit keeps the removal)."""
         check_webhook_id(webhook_id)
+        _check_reason(reason)
         self._require(actor)
         with self.store.write() as tx:
             hook = tx.webhooks.delete(webhook_id)
             before = {"id": hook.id, "url": hook.url, "events": list(hook.events), "cursor": hook.cursor}
             tx.audit.append(
-                AuditEvent("webhook.delete", "webhook", str(hook.id), actor, self.clock(), before)
+                AuditEvent(
+                    "webhook.delete", "webhook", str(hook.id), actor, self.clock(), before, reason=reason
+                )
             )
         return hook
 
-    def deliveries(self, webhook_id: int, *, actor: str, limit: int = 100) -> builtins.list[Delivery]:
-        """Every attempt (delivered, failed, test pings), newest first."""
+    def deliveries(
+        self, webhook_id: int, *, actor: str, limit: int = 100, offset: int = 0
+    ) -> builtins.list[Delivery]:
+        """Attempts (delivered, failed, test pings) kept by the retention, newest first, from *offset*."""
         check_webhook_id(webhook_id)
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= DELIVERIES_MAX:
             raise InvalidInputError(f"Bad limit {limit!r}: from 1 to {DELIVERIES_MAX}.")
+        if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset < 2**62:
+            raise InvalidInputError(f"Bad offset {offset!r}: a whole number from 0.")
         self._require(actor)
         with self.store.read() as tx:
-            return tx.webhooks.deliveries(webhook_id, limit=limit)
+            return tx.webhooks.deliveries(webhook_id, limit=limit, offset=offset)
+
+    def prune(self) -> int:
+        """Apply the retention to every subscription's delivery log now; how many attempts were deleted.
+
+        Deleted: attempts older than ``retention_days`` that are settled (delivered, or failed at an
+        event delivered since, or a failed ping followed by a delivered one). A failed attempt whose
+        event is still waiting for its retry stays, however old. ``retention_days`` 0 keeps everything.
+        Background bookkeeping, like delivery: not audited, no actor."""
+        if self.retention_days <= 0:
+            return 0
+        cutoff = self.clock() - timedelta(days=self.retention_days)
+        with self.store.read() as tx:
+            ids = [hook.id for hook in tx.webhooks.list()]
+        deleted = 0
+        for webhook_id in ids:
+            while True:
+                with self.store.write() as tx:
+                    gone = tx.webhooks.prune(webhook_id, before=cutoff, limit=PRUNE_BATCH)
+                deleted += gone
+                if gone < PRUNE_BATCH:
+                    break
+        return deleted
+
+    def _prune_if_due(self) -> None:
+        now = time.monotonic()
+        if self._pruned_at is not None and now - self._pruned_at < self.prune_every:
+            return
+        self._pruned_at = now
+        try:
+            if deleted := self.prune():
+                log.info("webhook delivery log: %d attempts past the retention deleted", deleted)
+        except StewardError as exc:  # delivery goes on; the next pruning tries again
+            log.error("webhook delivery log: pruning failed: %s", exc)
 
     def test(self, webhook_id: int, *, actor: str) -> Delivery:
         """Send a ``ping`` event now (outside the stream and its order) and log the answer."""
@@ -157,7 +215,9 @@ class WebhookService:
     # -- delivery -------------------------------------------------------------------------------------
 
     def deliver_due(self, stop: threading.Event | None = None) -> int:
-        """Deliver what is due on every subscription this process can claim; how many events arrived."""
+        """Deliver what is due on every subscription this process can claim; how many events arrived.
+        Prunes the delivery log first when the last pruning is ``prune_every`` seconds old."""
+        self._prune_if_due()
         with self.store.read() as tx:
             due = tx.webhooks.due(self.clock())
         delivered = 0
@@ -280,3 +340,8 @@ class WebhookDispatcher(PeriodicThread):
             return 0
         finally:
             self.ticks += 1
+
+
+def _check_reason(reason: str) -> None:
+    if not isinstance(reason, str) or len(reason) > REASON_MAX:
+        raise InvalidInputError(f"A reason is text of at most {REASON_MAX} characters.")

@@ -159,13 +159,47 @@ class SqlWebhookRepository:
         done = self._connection.execute(sa.insert(wd).from_select(list(values), source).returning(wd.c.id))
         return done.first() is not None
 
-    def deliveries(self, webhook_id: int, *, limit: int = 100) -> builtins.list[Delivery]:
-        """The subscription's attempts, newest first; NotFoundError if it does not exist."""
+    def deliveries(self, webhook_id: int, *, limit: int = 100, offset: int = 0) -> builtins.list[Delivery]:
+        """The subscription's attempts, newest first, from *offset*; NotFoundError if it does not exist."""
         self.get(webhook_id)
         rows = self._connection.execute(
-            sa.select(wd).where(wd.c.webhook_id == webhook_id).order_by(wd.c.id.desc()).limit(limit)
+            sa.select(wd)
+            .where(wd.c.webhook_id == webhook_id)
+            .order_by(wd.c.id.desc())
+            .offset(offset)
+            .limit(limit)
         )
         return [_delivery(r) for r in rows]
+
+    def prune(self, webhook_id: int, *, before: datetime, limit: int) -> int:
+        """Delete up to *limit* of the subscription's attempts made before *before* that are settled;
+        how many went. Settled: a delivered attempt (2xx); a failed attempt at an event the cursor has
+        passed (the cursor passes a matching event only once it was delivered); a failed test ping
+        followed by a delivered one. A failed attempt still waiting for its retry is never deleted."""
+        before = as_utc(before)
+        delivered = wd.c.status_code.between(200, 299)
+        cursor = sa.select(wh.c.cursor).where(wh.c.id == webhook_id).scalar_subquery()
+        later = wd.alias("later")
+        ping_since = (
+            sa.exists()
+            .where(later.c.webhook_id == webhook_id, later.c.seq == 0, later.c.id > wd.c.id)
+            .where(later.c.status_code.between(200, 299))
+        )
+        settled = sa.or_(
+            delivered,
+            sa.and_(wd.c.seq > 0, wd.c.seq <= cursor),
+            sa.and_(wd.c.seq == 0, ping_since),
+        )
+        chosen = (
+            sa.select(wd.c.id)
+            .where(wd.c.webhook_id == webhook_id, wd.c.at < before, settled)
+            .order_by(wd.c.id)
+            .limit(limit)
+        )
+        ids = [int(r.id) for r in self._connection.execute(chosen)]
+        if ids:
+            self._connection.execute(sa.delete(wd).where(wd.c.id.in_(ids)))
+        return len(ids)
 
 
 def _due(now: datetime) -> Any:
