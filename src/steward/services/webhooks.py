@@ -3,7 +3,9 @@
 Each subscription keeps a cursor over the audit log (the ``seq`` of the last
 event handled). :meth:`WebhookService.deliver_due` claims due subscriptions
 with a lease, POSTs the next matching event, and on a 2xx answer advances the
-cursor in the same transaction as the delivery's log row. Any other answer, or
+cursor in the same transaction as the delivery's log row; while a subscription
+has a backlog, up to ``BATCH`` deliveries (or a second's worth) share that
+transaction. Any other answer, or
 no answer, is logged and retried after 1 s, 2 s, 4 s … (capped): later events
 wait behind it, so order holds, and nothing is dropped. The delivery id is
 stable per (subscription, event), so a receiver de-duplicates retries by the
@@ -29,6 +31,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
@@ -48,7 +51,7 @@ from steward.core.webhooks import (
     check_webhook_id,
     delivery_id,
 )
-from steward.ports import Store
+from steward.ports import Store, Transaction
 from steward.services.access import AccessControl
 from steward.services.notifiers import EVENT_HEADER, SIGNATURE_HEADER, sign
 from steward.services.periodic import PeriodicThread
@@ -63,6 +66,11 @@ LEASE_S = 60.0
 SCAN = 500
 #: Events one subscription gets per tick before the next subscription's turn.
 PER_TICK = 200
+#: Deliveries committed together (log rows + one cursor move) while a subscription has a backlog ...
+BATCH = 50
+#: ... or after this many seconds, whichever comes first; with one POST's timeout on top this stays far
+#: inside the lease, which every commit renews.
+FLUSH_S = 1.0
 DELIVERIES_MAX = 1000
 REASON_MAX = 1000
 #: Seconds between two prunings of the delivery log by one process.
@@ -238,22 +246,22 @@ class WebhookService:
             secret = tx.webhooks.secret(webhook_id) if hook is not None else ""
         if hook is None:
             return 0  # another dispatcher holds it, or it was removed
-        cursor, failed_before, delivered = hook.cursor, hook.attempt, 0
-        pending: deque[AuditEvent] = deque()  # read ahead of the cursor, oldest first
+        run = _Run(hook, token, hook.cursor, hook.cursor, [], time.monotonic())
+        failed_before, delivered = hook.attempt, 0
+        pending: deque[AuditEvent] = deque()  # read ahead of the position, oldest first
         try:
             while delivered < PER_TICK and not (stop is not None and stop.is_set()):
                 if not pending:
                     with self.store.read() as tx:
-                        pending.extend(tx.audit.scan(cursor, SCAN))
+                        pending.extend(tx.audit.scan(run.position, SCAN))
                     if not pending:
-                        return delivered
-                skipped = cursor
+                        break
                 while pending and not matches(hook.events, event_type(pending[0].action)):
-                    skipped = pending.popleft().seq or skipped
-                if not pending:  # nothing for this subscription in what was read: move past it
-                    if not self._advance(hook.id, token, cursor, skipped):
+                    run.position = pending.popleft().seq or run.position
+                if not pending:  # nothing for this subscription in what was read: record moving past it
+                    if not self._flush(run):
                         return delivered
-                    cursor, failed_before = skipped, 0
+                    failed_before = 0
                     continue
                 event = Event.from_audit(pending.popleft())
                 ident = delivery_id(hook.id, event.seq)
@@ -261,27 +269,32 @@ class WebhookService:
                 status, error, ms = self._post(hook.url, event.body(), event.type, ident, secret)
                 at = self.clock()
                 if status is not None and 200 <= status < 300:
-                    done = Delivery(hook.id, event.seq, event.type, ident, attempt, at, status, "", None, ms)
-                    with self.store.write() as tx:  # the cursor moves with the log row
-                        moved = tx.webhooks.advance(
-                            hook.id, token, cursor=cursor, to=event.seq, until=at + timedelta(seconds=LEASE_S)
-                        )
-                        tx.webhooks.log(done)  # logged even if the lease was lost: the attempt happened
-                    if not moved:
-                        log.warning("webhook %s: lease lost after delivering %s", hook.id, ident)
+                    run.done.append(
+                        Delivery(hook.id, event.seq, event.type, ident, attempt, at, status, "", None, ms)
+                    )
+                    run.position, failed_before, delivered = event.seq, 0, delivered + 1
+                    due = len(run.done) >= BATCH or time.monotonic() - run.since >= FLUSH_S
+                    if due and not self._flush(run):
                         return delivered
-                    cursor, failed_before, delivered = event.seq, 0, delivered + 1
                     continue
                 retry_at = at + timedelta(seconds=backoff(attempt, self.backoff_base, self.backoff_cap))
                 problem = error or f"HTTP {status}"
                 failed = Delivery(
                     hook.id, event.seq, event.type, ident, attempt, at, status, error, retry_at, ms
                 )
-                with self.store.write() as tx:
-                    tx.webhooks.postpone(
-                        hook.id, token, cursor=cursor, attempt=attempt, retry_at=retry_at, error=problem
-                    )
+                with self.store.write() as tx:  # the deliveries before it, then the failure, together
+                    moved = self._record(tx, run)
+                    if moved:
+                        tx.webhooks.postpone(
+                            hook.id,
+                            token,
+                            cursor=run.position,
+                            attempt=attempt,
+                            retry_at=retry_at,
+                            error=problem,
+                        )
                     tx.webhooks.log(failed)
+                self._recorded(run, moved)
                 log.info(
                     "webhook %s: %s attempt %d failed (%s); retry at %s",
                     hook.id,
@@ -291,15 +304,40 @@ class WebhookService:
                     retry_at,
                 )
                 return delivered
+            self._flush(run)
             return delivered
         finally:
             with self.store.write() as tx:
                 tx.webhooks.release(hook.id, token)
 
-    def _advance(self, webhook_id: int, token: str, cursor: int, to: int) -> bool:
+    def _flush(self, run: _Run) -> bool:
+        """Commit what *run* delivered or passed over since its last commit; False if the lease is lost."""
+        if run.position == run.cursor and not run.done:
+            return True
         with self.store.write() as tx:
+            moved = self._record(tx, run)
+        return self._recorded(run, moved)
+
+    def _record(self, tx: Transaction, run: _Run) -> bool:
+        """In *tx*: the delivered attempts' log rows and the cursor's move to the position (conditional on
+        the lease and on the committed cursor, and renewing the lease); False if the lease is lost."""
+        moved = True
+        if run.position != run.cursor:
             until = self.clock() + timedelta(seconds=LEASE_S)
-            return tx.webhooks.advance(webhook_id, token, cursor=cursor, to=to, until=until)
+            moved = tx.webhooks.advance(
+                run.hook.id, run.token, cursor=run.cursor, to=run.position, until=until
+            )
+        for done in run.done:
+            tx.webhooks.log(done)  # logged even if the lease was lost: the attempts happened
+        return moved
+
+    def _recorded(self, run: _Run, moved: bool) -> bool:
+        run.done.clear()
+        if not moved:
+            log.warning("webhook %s: lease lost; events after %s may be sent again", run.hook.id, run.cursor)
+            return False
+        run.cursor, run.since = run.position, time.monotonic()
+        return True
 
     def _post(
         self, url: str, body: dict[str, object], type_: str, ident: str, secret: str
@@ -320,6 +358,19 @@ class WebhookService:
         except httpx.HTTPError as exc:
             status, error = None, f"{type(exc).__name__}: {exc}"[:1000] or type(exc).__name__
         return status, error, (time.perf_counter() - started) * 1000
+
+
+@dataclass
+class _Run:
+    """One claimed round on one subscription: the committed cursor, the position reached (events
+    delivered or passed over, not yet committed), and the delivered attempts waiting to be logged."""
+
+    hook: Webhook
+    token: str
+    cursor: int
+    position: int
+    done: list[Delivery]
+    since: float  # time.monotonic() of the last commit
 
 
 class WebhookDispatcher(PeriodicThread):
