@@ -182,3 +182,35 @@ def test_the_app_passes_the_setting_to_the_service(store_url: str, tmp_path: Pat
     )  # fmt: skip
     with Steward.open(settings) as opened:
         assert opened.webhooks.retention_days == 3
+
+
+def test_pruning_goes_past_pending_failures_and_stops_at_the_first_young_attempt(
+    app: Steward, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import steward.services.webhooks as module
+
+    monkeypatch.setattr(module, "PRUNE_BATCH", 3)
+    clock = Clock()
+    hooks = service(app, clock, retention_days=30)
+    wid = hooks.add(receiver.url, "*", actor="root").webhook.id
+    waiting = hooks.get(wid, actor="root").cursor + 1_000  # an event the cursor has not passed
+    young = T0 + timedelta(days=40)
+    with app.store.write() as tx:
+        for n in range(4):  # old failed attempts at it: still waiting for their retry
+            tx.webhooks.log(Delivery(wid, waiting, "x", f"whd-{wid}-{waiting}", n + 1, T0, 503, "", T0, 1.0))
+        for n in range(5):
+            tx.webhooks.log(Delivery(wid, 0, "ping", f"old-{n}", 1, T0, 200, "", None, 1.0))
+        for n in range(2):
+            tx.webhooks.log(Delivery(wid, 0, "ping", f"young-{n}", 1, young, 200, "", None, 1.0))
+        tx.webhooks.log(Delivery(wid, 0, "ping", "old-after-young", 1, T0, 200, "", None, 1.0))
+    clock.now = T0 + timedelta(days=41)  # 30 days back: T0 is old, T0 + 40 days is young
+    assert hooks.prune() == 5
+    kept = [d.delivery_id for d in hooks.deliveries(wid, actor="root", limit=100)[::-1]]
+    assert kept == [f"whd-{wid}-{waiting}"] * 4 + ["young-0", "young-1", "old-after-young"]
+    cutoff, steps, after = clock.now - timedelta(days=30), [], 0
+    while after is not None:  # one call reads one stretch and says where to go on, until a young one
+        with app.store.write() as tx:
+            gone, after = tx.webhooks.prune(wid, before=cutoff, after_id=after, limit=2)
+        steps.append(gone)
+    assert steps == [0, 0, 0]  # the four pending in two stretches, then young-0 ends it
+    hooks.close()

@@ -54,7 +54,9 @@ class WebhookRepository(Protocol):
         """Newest first; NotFoundError if the webhook does not exist."""
         ...
 
-    def prune(self, webhook_id: int, *, before: datetime, limit: int) -> int:
-        """Delete up to *limit* settled attempts made before *before* (never one still waiting for
-        its retry); how many were deleted."""
+    def prune(
+        self, webhook_id: int, *, before: datetime, after_id: int, limit: int
+    ) -> tuple[int, int | None]:
+        """Of up to *limit* attempts after log id *after_id*, delete the settled ones made before
+        *before* (never one still waiting for its retry); (how many, where to go on or None)."""
         ...

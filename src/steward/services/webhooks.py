@@ -75,7 +75,7 @@ DELIVERIES_MAX = 1000
 REASON_MAX = 1000
 #: Seconds between two prunings of the delivery log by one process.
 PRUNE_EVERY_S = 300.0
-#: Log rows deleted per transaction while pruning (short write locks on SQLite).
+#: Log rows looked at (and at most deleted) per transaction while pruning (short write locks on SQLite).
 PRUNE_BATCH = 1000
 
 
@@ -185,12 +185,13 @@ class WebhookService:
             ids = [hook.id for hook in tx.webhooks.list()]
         deleted = 0
         for webhook_id in ids:
-            while True:
+            after: int | None = 0
+            while after is not None:
                 with self.store.write() as tx:
-                    gone = tx.webhooks.prune(webhook_id, before=cutoff, limit=PRUNE_BATCH)
+                    gone, after = tx.webhooks.prune(
+                        webhook_id, before=cutoff, after_id=after, limit=PRUNE_BATCH
+                    )
                 deleted += gone
-                if gone < PRUNE_BATCH:
-                    break
         return deleted
 
     def _prune_if_due(self) -> None:
