@@ -77,12 +77,15 @@ def webhook(request: Request, webhook_id: str) -> Response:
     hook = service.get(ident, actor=viewer.actor)
     paging = paging_of(request)
     found = service.deliveries(ident, actor=viewer.actor, limit=paging.fetch, offset=paging.offset)
+    # the newest failed attempt at an event the cursor has not passed is the one whose retry is waiting
+    unsettled = [d for d in found if hook.attempt and not d.delivered and d.seq > hook.cursor]
     return page(
         request,
         "webhook.html",
         viewer,
         row=Row(hook, stream_head(viewer)),
         deliveries=found[: paging.size],
+        waiting=unsettled[0] if unsettled and paging.offset == 0 else None,
         links=page_links(request, paging, len(found) > paging.size),
     )
 
