@@ -83,7 +83,7 @@ class Steward:
         """Built on first use (it holds an HTTP connection pool for deliveries)."""
         from steward.services.webhooks import WebhookService
 
-        return WebhookService(self.store, self.access)
+        return WebhookService(self.store, self.access, retention_days=self.settings.webhook_retention)
 
     @cached_property
     def live(self) -> LiveTrafficReader:

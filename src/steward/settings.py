@@ -22,6 +22,8 @@ code never reads the environment itself; it is handed a :class:`Settings`.
                        (default 300; 0 turns the scheduler off)
 ``STEWARD_WEBHOOK_INTERVAL``  seconds between the control plane's webhook delivery
                        rounds (default 1; 0 turns delivery off in that process)
+``STEWARD_WEBHOOK_RETENTION``  days the webhook delivery log keeps settled attempts
+                       (default 30; 0 keeps them forever; pending retries always stay)
 =====================  ===========================================================
 
 The config file is TOML with the same keys in lower case, without the
@@ -54,6 +56,7 @@ ENV_VARS = (
     "STEWARD_AUTH",
     "STEWARD_MONITOR_INTERVAL",
     "STEWARD_WEBHOOK_INTERVAL",
+    "STEWARD_WEBHOOK_RETENTION",
 )
 AUTH_MODES = ("off", "on")
 
@@ -77,6 +80,8 @@ class Settings:
 
     monitor_interval: float = 300.0
     webhook_interval: float = 1.0
+    #: Days the webhook delivery log keeps settled attempts (0: forever).
+    webhook_retention: float = 30.0
 
     @property
     def is_remote(self) -> bool:
@@ -131,6 +136,9 @@ class Settings:
             monitor_interval=_seconds(env.get("STEWARD_MONITOR_INTERVAL") or config.get("monitor_interval")),
             webhook_interval=_webhook_seconds(
                 env.get("STEWARD_WEBHOOK_INTERVAL") or config.get("webhook_interval")
+            ),
+            webhook_retention=_retention_days(
+                env.get("STEWARD_WEBHOOK_RETENTION") or config.get("webhook_retention")
             ),
         )
 
@@ -193,6 +201,22 @@ def _webhook_seconds(value: Any) -> float:
             f"Bad webhook_interval {value!r}: seconds between webhook deliveries, e.g. 1 (0 turns it off)."
         )
     return seconds
+
+
+def _retention_days(value: Any) -> float:
+    """How long the webhook delivery log keeps settled attempts: days from 0 (forever) up; 30 when not set."""
+    if value is None or value == "":
+        return 30.0
+    try:
+        days = float(value)
+    except (TypeError, ValueError):
+        days = -1.0
+    if not 0 <= days <= 36500:
+        raise InvalidInputError(
+            f"Bad webhook_retention {value!r}: days to keep the webhook delivery log, e.g. 30 "
+            "(0 keeps it forever)."
+        )
+    return days
 
 
 def _login() -> str:

@@ -50,4 +50,13 @@ class WebhookRepository(Protocol):
         """False (nothing written) if the webhook was removed meanwhile."""
         ...
 
-    def deliveries(self, webhook_id: int, *, limit: int = 100) -> builtins.list[Delivery]: ...
+    def deliveries(self, webhook_id: int, *, limit: int = 100, offset: int = 0) -> builtins.list[Delivery]:
+        """Newest first; NotFoundError if the webhook does not exist."""
+        ...
+
+    def prune(
+        self, webhook_id: int, *, before: datetime, after_id: int, limit: int
+    ) -> tuple[int, int | None]:
+        """Of up to *limit* attempts after log id *after_id*, delete the settled ones made before
+        *before* (never one still waiting for its retry); (how many, where to go on or None)."""
+        ...

@@ -159,13 +159,68 @@ class SqlWebhookRepository:
         done = self._connection.execute(sa.insert(wd).from_select(list(values), source).returning(wd.c.id))
         return done.first() is not None
 
-    def deliveries(self, webhook_id: int, *, limit: int = 100) -> builtins.list[Delivery]:
-        """The subscription's attempts, newest first; NotFoundError if it does not exist."""
+    def deliveries(self, webhook_id: int, *, limit: int = 100, offset: int = 0) -> builtins.list[Delivery]:
+        """The subscription's attempts, newest first, from *offset*; NotFoundError if it does not exist."""
         self.get(webhook_id)
         rows = self._connection.execute(
-            sa.select(wd).where(wd.c.webhook_id == webhook_id).order_by(wd.c.id.desc()).limit(limit)
+            sa.select(wd)
+            .where(wd.c.webhook_id == webhook_id)
+            .order_by(wd.c.id.desc())
+            .offset(offset)
+            .limit(limit)
         )
         return [_delivery(r) for r in rows]
+
+    def prune(
+        self, webhook_id: int, *, before: datetime, after_id: int, limit: int
+    ) -> tuple[int, int | None]:
+        """Look at up to *limit* of the subscription's attempts after log id *after_id*, oldest first,
+        and delete those made before *before* that are settled; (how many went, the log id to go on
+        after, or None once the attempts left are younger or there are none).
+
+        Settled: a delivered attempt (2xx); a failed attempt at an event the cursor has passed (the
+        cursor passes a matching event only once it was delivered); a failed test ping followed by a
+        delivered one. A failed attempt still waiting for its retry is never deleted. Attempts are
+        read along the (webhook, id) index and the reading stops at the first young one, so a pass
+        costs what it deletes, not the size of the log."""
+        before = as_utc(before)
+        cursor = self._connection.execute(sa.select(wh.c.cursor).where(wh.c.id == webhook_id)).scalar()
+        if cursor is None:
+            return 0, None
+        rows = self._connection.execute(
+            sa.select(wd.c.id, wd.c.seq, wd.c.status_code, wd.c.at)
+            .where(wd.c.webhook_id == webhook_id, wd.c.id > after_id)
+            .order_by(wd.c.id)
+            .limit(limit)
+        ).all()
+        old = []
+        for r in rows:
+            if as_utc(r.at) >= before:
+                break  # the rest are younger (attempts are logged in time order, give or take clock skew)
+            old.append(r)
+        finished = len(old) < len(rows) or len(rows) < limit
+        last_ping = 0
+        if any(r.seq == 0 and not _ok(r.status_code) for r in old):  # rare: look for a later delivered ping
+            last_ping = int(
+                self._connection.execute(
+                    sa.select(sa.func.max(wd.c.id)).where(
+                        wd.c.webhook_id == webhook_id, wd.c.seq == 0, wd.c.status_code.between(200, 299)
+                    )
+                ).scalar()
+                or 0
+            )
+        ids = [
+            int(r.id)
+            for r in old
+            if _ok(r.status_code) or 0 < r.seq <= cursor or (r.seq == 0 and last_ping > r.id)
+        ]
+        if ids:
+            self._connection.execute(sa.delete(wd).where(wd.c.id.in_(ids)))
+        return len(ids), None if finished else int(rows[-1].id)
+
+
+def _ok(status: int | None) -> bool:
+    return status is not None and 200 <= status < 300
 
 
 def _due(now: datetime) -> Any:

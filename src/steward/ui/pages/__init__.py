@@ -10,13 +10,16 @@ from steward.ui.pages import (
     auth,
     catalog,
     deployments,
+    events,
     models,
     monitoring,
     policies,
     users,
     versions,
+    webhooks,
 )
 
 ROUTERS: tuple[APIRouter, ...] = (auth.router, catalog.router, models.router, versions.router)
 ROUTERS += (approvals.router, policies.router, audit.router, users.router)
 ROUTERS += (deployments.router, monitoring.router)
+ROUTERS += (events.router, webhooks.router)
