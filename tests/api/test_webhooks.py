@@ -22,7 +22,8 @@ def receiver() -> Iterator[Receiver]:
 
 
 def test_add_test_deliveries_remove(http: httpx.Client, receiver: Receiver) -> None:
-    made = http.post("/api/v1/webhooks", json={"url": receiver.url, "events": "alias.*, deployment.*"})
+    body = {"url": receiver.url, "events": "alias.*, deployment.*", "reason": "ops channel"}
+    made = http.post("/api/v1/webhooks", json=body)
     assert made.status_code == 201, made.text
     hook = made.json()
     assert hook["events"] == ["alias.*", "deployment.*"] and hook["secret"].startswith("whsec_")
@@ -38,11 +39,12 @@ def test_add_test_deliveries_remove(http: httpx.Client, receiver: Receiver) -> N
     log = http.get(f"/api/v1/webhooks/{hook['id']}/deliveries", params={"limit": 5}).json()["items"]
     assert [d["delivery_id"] for d in log] == [ping.delivery]
 
-    assert http.delete(f"/api/v1/webhooks/{hook['id']}").status_code == 200
+    assert http.delete(f"/api/v1/webhooks/{hook['id']}", params={"reason": "retired"}).status_code == 200
     gone = http.get(f"/api/v1/webhooks/{hook['id']}")
     assert gone.status_code == 404 and gone.json()["error"]["code"] == "not_found"
     stream = http.get("/api/v1/events", params={"types": "webhook.*", "after": hook["cursor"] - 1}).json()
     assert [e["data"]["action"] for e in stream["items"]] == ["webhook.create", "webhook.delete"]
+    assert [e["data"]["reason"] for e in stream["items"]] == ["ops channel", "retired"]
     assert stream["items"][0]["id"] == f"evt-{hook['cursor']}"
 
 
@@ -91,6 +93,7 @@ def test_the_remote_sdk_has_the_same_methods(base_url: str, receiver: Receiver) 
             client.add_webhook("mailto:x@example.com", "*")
         with pytest.raises(InvalidInputError):
             client.events(types="nope.*")
-        assert client.remove_webhook(made.webhook.id).id == made.webhook.id
+        assert client.remove_webhook(made.webhook.id, reason="done").id == made.webhook.id
+        assert client.events(types="webhook.changed")[-1].reason == "done"
         with pytest.raises(NotFoundError):
             client.webhook(made.webhook.id)

@@ -49,7 +49,9 @@ def test_bad_input_exits_2_and_writes_nothing(registry: Registry, args: list[str
 
 
 def test_add_list_test_deliveries_remove(registry: Registry, receiver: Receiver) -> None:
-    added = registry.run("webhooks", "add", receiver.url, "--events", "alias.*,deployment.*", "--json")
+    added = registry.run(
+        "webhooks", "add", receiver.url, "--events", "alias.*,deployment.*", "-r", "pager duty", "--json"
+    )
     assert added.exit_code == 0, added.output
     made = json.loads(added.stdout)
     assert made["events"] == ["alias.*", "deployment.*"] and made["secret"].startswith("whsec_")
@@ -70,12 +72,13 @@ def test_add_list_test_deliveries_remove(registry: Registry, receiver: Receiver)
     items = json.loads(registry.run("webhooks", "deliveries", str(made["id"]), "--json").stdout)["items"]
     assert [d["status_code"] for d in items] == [503, 200]
 
-    removed = registry.run("webhooks", "remove", str(made["id"]))
+    removed = registry.run("webhooks", "remove", str(made["id"]), "--reason", "rotated")
     assert removed.exit_code == 0 and f"Removed webhook {made['id']}" in removed.stdout
     again = registry.run("webhooks", "remove", str(made["id"]))
     assert again.exit_code == 3 and "No webhook" in again.output
     events = json.loads(registry.run("events", "--types", "webhook.*", "--json").stdout)["items"]
     assert [e["data"]["action"] for e in events] == ["webhook.create", "webhook.delete"]
+    assert [e["data"]["reason"] for e in events] == ["pager duty", "rotated"]
     assert all(made["secret"] not in json.dumps(e) for e in events)
 
 

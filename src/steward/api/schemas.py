@@ -120,3 +120,4 @@ class WebhookCreate(Body):
     secret: str | None = Field(
         default=None, max_length=200, description="Signing secret (16-200 characters); random when left out."
     )
+    reason: str = Field(default="", max_length=1000, description="Why (kept in the audit trail).")

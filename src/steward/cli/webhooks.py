@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from steward.cli.options import JsonOption, open_client
+from steward.cli.options import JsonOption, ReasonOption, open_client
 from steward.cli.output import cell, console, note, print_json, show, table
 from steward.core.events import EVENT_TYPES, check_patterns
 from steward.core.webhooks import Delivery, check_secret, check_url
@@ -47,6 +47,7 @@ def add(
             "--secret", metavar="S", help="Signing secret (16-200 characters); random when left out."
         ),
     ] = None,
+    reason: ReasonOption = "",
     json: JsonOption = False,
 ) -> None:
     """Subscribe URL to events from now on; prints the signing secret once."""
@@ -55,7 +56,7 @@ def add(
     if secret is not None:
         check_secret(secret)
     with open_client(ctx) as client:
-        made = client.add_webhook(url, events, secret=secret)
+        made = client.add_webhook(url, events, secret=secret, reason=reason)
     if json:
         print_json(made.to_dict())
         return
@@ -88,10 +89,12 @@ def list_webhooks(ctx: typer.Context, *, json: JsonOption = False) -> None:
 
 
 @app.command("remove")
-def remove(ctx: typer.Context, webhook_id: IdArg, json: JsonOption = False) -> None:
+def remove(
+    ctx: typer.Context, webhook_id: IdArg, reason: ReasonOption = "", json: JsonOption = False
+) -> None:
     """Stop delivering to webhook ID and delete its delivery log (the audit trail keeps the removal)."""
     with open_client(ctx) as client:
-        removed = client.remove_webhook(webhook_id)
+        removed = client.remove_webhook(webhook_id, reason=reason)
     if json:
         print_json(removed.to_dict())
         return

@@ -23,11 +23,11 @@ if TYPE_CHECKING:
 class Events(Protocol):
     def events(self, after: int, types: str | None, limit: int) -> list[Event]: ...
     def add_webhook(
-        self, url: str, events: str | list[str], secret: str | None, *, actor: str
+        self, url: str, events: str | list[str], secret: str | None, *, actor: str, reason: str
     ) -> NewWebhook: ...
     def webhooks(self, *, actor: str) -> list[Webhook]: ...
     def webhook(self, webhook_id: int, *, actor: str) -> Webhook: ...
-    def remove_webhook(self, webhook_id: int, *, actor: str) -> Webhook: ...
+    def remove_webhook(self, webhook_id: int, *, actor: str, reason: str) -> Webhook: ...
     def test_webhook(self, webhook_id: int, *, actor: str) -> Delivery: ...
     def deliveries(self, webhook_id: int, limit: int, *, actor: str) -> list[Delivery]: ...
 
@@ -39,8 +39,10 @@ class EmbeddedEvents:
     def events(self, after: int, types: str | None, limit: int) -> list[Event]:
         return self.app.events.list(after=after, types=types, limit=limit)
 
-    def add_webhook(self, url: str, events: str | list[str], secret: str | None, *, actor: str) -> NewWebhook:
-        return self.app.webhooks.add(url, events, actor=actor, secret=secret)
+    def add_webhook(
+        self, url: str, events: str | list[str], secret: str | None, *, actor: str, reason: str
+    ) -> NewWebhook:
+        return self.app.webhooks.add(url, events, actor=actor, secret=secret, reason=reason)
 
     def webhooks(self, *, actor: str) -> list[Webhook]:
         return self.app.webhooks.list(actor=actor)
@@ -48,8 +50,8 @@ class EmbeddedEvents:
     def webhook(self, webhook_id: int, *, actor: str) -> Webhook:
         return self.app.webhooks.get(webhook_id, actor=actor)
 
-    def remove_webhook(self, webhook_id: int, *, actor: str) -> Webhook:
-        return self.app.webhooks.remove(webhook_id, actor=actor)
+    def remove_webhook(self, webhook_id: int, *, actor: str, reason: str) -> Webhook:
+        return self.app.webhooks.remove(webhook_id, actor=actor, reason=reason)
 
     def test_webhook(self, webhook_id: int, *, actor: str) -> Delivery:
         return self.app.webhooks.test(webhook_id, actor=actor)
@@ -73,8 +75,15 @@ class RemoteEvents:
         items = self.http.json("GET", "/api/v1/events", params=params)["items"]
         return [event_from_body(item) for item in items]
 
-    def add_webhook(self, url: str, events: str | list[str], secret: str | None, *, actor: str) -> NewWebhook:
-        body = {"url": check_url(url), "events": list(check_patterns(events)), "secret": secret}
+    def add_webhook(
+        self, url: str, events: str | list[str], secret: str | None, *, actor: str, reason: str
+    ) -> NewWebhook:
+        body = {
+            "url": check_url(url),
+            "events": list(check_patterns(events)),
+            "secret": secret,
+            "reason": reason,
+        }
         data = self.http.json("POST", self.PATH, json=body)
         return NewWebhook(webhook_from_dict(data), str(data["secret"]))
 
@@ -84,8 +93,9 @@ class RemoteEvents:
     def webhook(self, webhook_id: int, *, actor: str) -> Webhook:
         return webhook_from_dict(self.http.json("GET", f"{self.PATH}/{check_webhook_id(webhook_id)}"))
 
-    def remove_webhook(self, webhook_id: int, *, actor: str) -> Webhook:
-        return webhook_from_dict(self.http.json("DELETE", f"{self.PATH}/{check_webhook_id(webhook_id)}"))
+    def remove_webhook(self, webhook_id: int, *, actor: str, reason: str) -> Webhook:
+        path = f"{self.PATH}/{check_webhook_id(webhook_id)}"
+        return webhook_from_dict(self.http.json("DELETE", path, params={"reason": reason}))
 
     def test_webhook(self, webhook_id: int, *, actor: str) -> Delivery:
         return delivery_from_dict(self.http.json("POST", f"{self.PATH}/{check_webhook_id(webhook_id)}/test"))
@@ -105,10 +115,12 @@ class EventMethods:
         """Events with ``seq`` above *after*, oldest first; *types* as patterns, e.g. ``'alias.*'``."""
         return self._events.events(after, types, limit)
 
-    def add_webhook(self, url: str, events: str | list[str], *, secret: str | None = None) -> NewWebhook:
+    def add_webhook(
+        self, url: str, events: str | list[str], *, secret: str | None = None, reason: str = ""
+    ) -> NewWebhook:
         """Subscribe *url* to *events* from now on (admin). The result holds the secret: keep it, it is
         not shown again; the receiver checks ``Steward-Signature`` with it."""
-        return self._events.add_webhook(url, events, secret, actor=self.actor)
+        return self._events.add_webhook(url, events, secret, actor=self.actor, reason=reason)
 
     def webhooks(self) -> list[Webhook]:
         return self._events.webhooks(actor=self.actor)
@@ -116,8 +128,8 @@ class EventMethods:
     def webhook(self, webhook_id: int) -> Webhook:
         return self._events.webhook(webhook_id, actor=self.actor)
 
-    def remove_webhook(self, webhook_id: int) -> Webhook:
-        return self._events.remove_webhook(webhook_id, actor=self.actor)
+    def remove_webhook(self, webhook_id: int, *, reason: str = "") -> Webhook:
+        return self._events.remove_webhook(webhook_id, actor=self.actor, reason=reason)
 
     def test_webhook(self, webhook_id: int) -> Delivery:
         """Send a ``ping`` event now; the answer (status code or error) comes back and is logged."""

@@ -23,7 +23,7 @@ IdPath = Annotated[int, Path(ge=1, lt=2**62, description="The webhook's id (`GET
 
 @router.post("", status_code=201, summary="Subscribe a URL to events (the secret is shown only here)")
 def add(body: WebhookCreate, webhooks: Webhooks, actor: Actor) -> dict[str, Any]:
-    return webhooks.add(body.url, body.events, actor=actor, secret=body.secret).to_dict()
+    return webhooks.add(body.url, body.events, actor=actor, secret=body.secret, reason=body.reason).to_dict()
 
 
 @router.get("", summary="Every webhook, with its cursor and retry state (never its secret)")
@@ -37,8 +37,13 @@ def get(webhook_id: IdPath, webhooks: Webhooks, actor: Actor) -> dict[str, Any]:
 
 
 @router.delete("/{webhook_id}", summary="Stop delivering to a webhook and delete its delivery log")
-def remove(webhook_id: IdPath, webhooks: Webhooks, actor: Actor) -> dict[str, Any]:
-    return webhooks.remove(webhook_id, actor=actor).to_dict()
+def remove(
+    webhook_id: IdPath,
+    webhooks: Webhooks,
+    actor: Actor,
+    reason: Annotated[str, Query(max_length=1000, description="Why (kept in the audit trail).")] = "",
+) -> dict[str, Any]:
+    return webhooks.remove(webhook_id, actor=actor, reason=reason).to_dict()
 
 
 @router.post("/{webhook_id}/test", summary="Send a ping event now and return the receiver's answer")
