@@ -139,7 +139,11 @@ def evaluate_performance(store: Store, *, now: datetime) -> list[RetrainRun]:
         latest = None
         with store.read() as tx:
             for name in serving:
-                for figure in tx.monitoring.figures(name, name=trigger.figure):
+                try:
+                    figures = tx.monitoring.figures(name, name=trigger.figure)
+                except NotFoundError:  # a deployment not monitored (yet) has no figures
+                    continue
+                for figure in figures:
                     if figure.value is not None and (latest is None or figure.start > latest.start):
                         latest = figure
         if latest is None or (
