@@ -288,6 +288,19 @@ class ConfiguredRetraining:
             "performance_seen": canonical_time(self.performance_seen) if self.performance_seen else None,
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ConfiguredRetraining:
+        extra = ("updated_by", "updated_at", "next_due", "performance_seen")
+        return cls(
+            config=RetrainConfig.from_dict({k: v for k, v in data.items() if k not in extra}),
+            updated_by=str(data["updated_by"]),
+            updated_at=parse_time(str(data["updated_at"])),
+            next_due=parse_time(str(data["next_due"])) if data.get("next_due") else None,
+            performance_seen=parse_time(str(data["performance_seen"]))
+            if data.get("performance_seen")
+            else None,
+        )
+
 
 @dataclass(frozen=True)
 class RetrainRun:

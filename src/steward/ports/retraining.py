@@ -44,7 +44,9 @@ class RetrainRepository(Protocol):
 
     def active_run(self, model: str) -> RetrainRun | None: ...
 
-    def claim_next(self, token: str, *, now: datetime, until: datetime) -> RetrainRun | None: ...
+    def claim_next(
+        self, token: str, *, now: datetime, until: datetime, run_id: int | None = None
+    ) -> RetrainRun | None: ...
 
     def update_running(
         self, run_id: int, token: str, *, until: datetime | None = None, **fields: Any

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from steward.core.audit import AuditEvent
-from steward.core.errors import ConflictError, InvalidInputError, NotFoundError
+from steward.core.errors import ConflictError, InvalidInputError, NotFoundError, require_extra
 from steward.core.permissions import Permission
 from steward.core.registry import check_model_name
 from steward.core.retraining import (
@@ -79,6 +79,8 @@ class RetrainingService:
     def configure(self, config: RetrainConfig | dict[str, Any], *, actor: str) -> ConfiguredRetraining:
         """Create or replace *config*'s model's retraining config (the model must exist)."""
         config = RetrainConfig.from_dict(config) if isinstance(config, dict) else config.checked()
+        if config.engine == "ray":
+            require_extra("ray", "ray", "Retraining with --engine ray")
         self._require(actor, Permission.MODEL_WRITE, config.model)
         with self.store.write() as tx:
             tx.models.get_model(config.model)
@@ -227,12 +229,16 @@ class RetrainingService:
         made += evaluate_schedules(self.store, now=now)
         return made
 
-    def run_next(self) -> RetrainRun | None:
-        """Execute the oldest queued run to its end (blocking); None if nothing is queued."""
+    def run_next(self, run_id: int | None = None) -> RetrainRun | None:
+        """Execute the oldest queued run (or run *run_id*, if it is queued) to its end, in this process
+        (blocking); None if there is nothing to run."""
+        if run_id is not None:
+            check_run_id(run_id)
         token = secrets.token_hex(16)
         now = self.clock()
         with self.store.write() as tx:
-            run = tx.retraining.claim_next(token, now=now, until=now + timedelta(seconds=LEASE_S))
+            until = now + timedelta(seconds=LEASE_S)
+            run = tx.retraining.claim_next(token, now=now, until=until, run_id=run_id)
             config = tx.retraining.run_config(run.id) if run is not None else None
         if run is None or config is None:
             return None

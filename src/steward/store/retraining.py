@@ -163,19 +163,23 @@ class SqlRetrainRepository:
         row = self._connection.execute(sa.select(rr).where(rr.c.active_key == model)).first()
         return _run(row) if row is not None else None
 
-    def claim_next(self, token: str, *, now: datetime, until: datetime) -> RetrainRun | None:
-        """Take the oldest queued run (state -> running, leased to *token*); None if there is none."""
-        queued = self._connection.execute(
-            sa.select(rr.c.id).where(rr.c.state == "queued").order_by(rr.c.id).limit(5)
-        ).all()
-        for (run_id,) in queued:
+    def claim_next(
+        self, token: str, *, now: datetime, until: datetime, run_id: int | None = None
+    ) -> RetrainRun | None:
+        """Take the oldest queued run, or run *run_id* if queued (state -> running, leased to *token*);
+        None if there is none."""
+        query = sa.select(rr.c.id).where(rr.c.state == "queued").order_by(rr.c.id).limit(5)
+        if run_id is not None:
+            query = query.where(rr.c.id == run_id)
+        queued = self._connection.execute(query).all()
+        for (found_id,) in queued:
             done = self._connection.execute(
                 sa.update(rr)
-                .where(rr.c.id == run_id, rr.c.state == "queued")
+                .where(rr.c.id == found_id, rr.c.state == "queued")
                 .values(state="running", started_at=as_utc(now), lease_token=token, lease_until=as_utc(until))
             )
             if done.rowcount == 1:
-                return self.get_run(int(run_id))
+                return self.get_run(int(found_id))
         return None
 
     def update_running(
