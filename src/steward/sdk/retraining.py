@@ -82,7 +82,8 @@ class RemoteRetraining:
 
     def configure(self, config: RetrainConfig, *, actor: str) -> ConfiguredRetraining:
         checked = config.checked()
-        data = self.http.json("PUT", self._config_path(checked.model), json=checked.to_dict())
+        body = {k: v for k, v in checked.to_dict().items() if k != "model"}  # the model is in the path
+        data = self.http.json("PUT", self._config_path(checked.model), json=body)
         return ConfiguredRetraining.from_dict(data)
 
     def get_config(self, model: str) -> ConfiguredRetraining:
