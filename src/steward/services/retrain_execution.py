@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -91,6 +92,7 @@ class RunExecutor:
             "parent": parent,
             "params": dict(config.params),
             "output": str(output),
+            "cwd": os.getcwd(),
         }
         launch: Callable[..., Execution] = run_ray if config.engine == "ray" else run_local
         try:

@@ -51,7 +51,8 @@ def spec_env(spec: dict[str, Any]) -> dict[str, str]:
     """The environment of the entry point's process: the spec for commands, and this Steward importable."""
     env = dict(os.environ)
     source = str(Path(__file__).resolve().parents[2])  # the folder that holds this steward package
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (source, os.getcwd(), env.get("PYTHONPATH", "")) if p)
+    workdir = _workdir(spec) or os.getcwd()
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (source, workdir, env.get("PYTHONPATH", "")) if p)
     env["PYTHONUNBUFFERED"] = "1"
     env.update(
         {
@@ -64,6 +65,12 @@ def spec_env(spec: dict[str, Any]) -> dict[str, str]:
         }
     )
     return env
+
+
+def _workdir(spec: dict[str, Any]) -> str | None:
+    """Where the run was started (entry points import and read relative paths from there), if here."""
+    found = spec.get("cwd")
+    return str(found) if found and Path(str(found)).is_dir() else None
 
 
 def entry_argv(spec: dict[str, Any], spec_path: Path) -> list[str]:
@@ -87,6 +94,7 @@ def run_local(
                 stdout=sink,
                 stderr=subprocess.STDOUT,
                 env=spec_env(spec),
+                cwd=_workdir(spec),
                 start_new_session=True,
             )
         except OSError as exc:
@@ -182,6 +190,7 @@ def ray_task(spec: dict[str, Any]) -> dict[str, Any]:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             env=spec_env(remote_spec),
+            cwd=_workdir(remote_spec),
             check=False,
         )
         files = {
