@@ -219,7 +219,11 @@ class RunExecutor:
         found = last_progress(self.log_path)
         if found is not None:
             fields["progress"], fields["message"] = found
-        return self._update(**fields)
+        try:
+            return self._update(**fields)
+        except Exception:  # a database hiccup must not orphan the process; the lease decides later
+            log.exception("retraining run %s: heartbeat failed", self.run.id)
+            return True
 
     def _update(self, **fields: Any) -> bool:
         until = self.parts.clock() + timedelta(seconds=LEASE_S)
