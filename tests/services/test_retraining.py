@@ -388,3 +388,26 @@ def test_permissions(monitored: Monitored, data_file: str) -> None:
         app.retraining.remove_config("churn", actor="root")
         with pytest.raises(NotFoundError):
             app.retraining.get_config("churn")
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+def test_the_scheduler_runs_queued_runs_and_stopping_it_kills_the_running_one(
+    monitored: Monitored, data_file: str, tmp_path: Path
+) -> None:
+    from steward.services.retraining import RetrainingScheduler
+
+    m = monitored
+    pid_file = tmp_path / "pid"
+    configure(m, data_file, params={"pid_file": str(pid_file), "sleep": 600})
+    run = m.app.retraining.start("churn", actor="alice")
+    scheduler = RetrainingScheduler(lambda: m.app.retraining, 0.1, actor="scheduler")
+    scheduler.start()
+    try:
+        wait_for(pid_file.exists, "the scheduler to start the run")
+    finally:
+        scheduler.stop()
+    failed = m.app.retraining.get_run(run.id)
+    assert failed.state == "failed" and "control plane stopped" in failed.error
+    pid = int(pid_file.read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
