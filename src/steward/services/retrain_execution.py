@@ -95,12 +95,16 @@ class RunExecutor:
             "cwd": os.getcwd(),
         }
         launch: Callable[..., Execution] = run_ray if config.engine == "ray" else run_local
+        started = time.monotonic()
         try:
             done = launch(
                 spec, self.folder, self.log_path, timeout=config.timeout_s, keep_going=self._keep_going
             )
         except StewardError as exc:  # e.g. ray missing: the install command is the error
             done = Execution(None, error=str(exc))
+        self.note(
+            f"the entry point ended (exit code {done.exit_code}) after {time.monotonic() - started:.2f} s"
+        )
         if not done.ok:
             if self.interrupted:
                 return self._finish(
