@@ -8,10 +8,12 @@ and ``tests/retrain_command.py`` and run as real processes.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,8 +29,10 @@ from steward.core.retraining import RetrainConfig, RetrainRun
 from steward.core.windows import Figure
 from tests.payloads import write_payloads
 
+from . import retrain_workers
 from .conftest import Monitored
 
+SPAWN = multiprocessing.get_context("spawn")
 T = datetime(2026, 3, 1, 10, tzinfo=UTC)
 H = timedelta(hours=1)
 
@@ -174,6 +178,28 @@ def test_two_evaluators_racing_start_exactly_one_run(
     finally:
         for app in others:
             app.close()
+
+
+@pytest.mark.slow
+def test_two_control_plane_processes_racing_start_exactly_one_run(
+    monitored: Monitored, data_file: str
+) -> None:
+    m = monitored
+    configure(m, data_file)
+    m.app.monitoring.set_reference("churn/1", m.reference, actor="alice")
+    m.app.alerts.put_rule(AlertRule("drift", "drift.share", ">=", 0.5), actor="alice")
+    traffic(m, T, 3.0, "a")
+    assert m.app.monitoring.run("churn-api", actor="alice").alerts_fired == 1
+    manager = SPAWN.Manager()
+    try:
+        start = manager.Barrier(3)
+        with ProcessPoolExecutor(3, mp_context=SPAWN) as pool:
+            futures = [pool.submit(retrain_workers.evaluate, m.app.settings, start) for _ in range(3)]
+            queued = [f.result(timeout=300) for f in futures]
+    finally:
+        manager.shutdown()
+    assert sorted(queued) == [0, 0, 1]
+    assert [(r.trigger, r.state) for r in m.app.retraining.runs("churn")] == [("alert", "queued")]
 
 
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
