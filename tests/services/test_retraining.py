@@ -26,7 +26,6 @@ from steward.app import Steward
 from steward.core.alerts import AlertRule
 from steward.core.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from steward.core.retraining import RetrainConfig, RetrainRun
-from steward.core.windows import Figure
 from tests.payloads import write_payloads
 
 from . import retrain_workers
@@ -321,23 +320,24 @@ def test_cron_runs_once_per_due_tick_and_once_for_missed_ticks(monitored: Monito
 def test_a_performance_drop_once_labels_arrive(monitored: Monitored, data_file: str) -> None:
     m = monitored
     configure(m, data_file, performance="performance.accuracy < 0.8", alerts=())
-
-    def figure(start: datetime, value: float) -> None:
-        made = Figure("churn-api", "churn/1", start, start + H, "performance.accuracy", value)
-        with m.app.store.write() as tx:
-            tx.monitoring.replace_figures("churn-api", {(start, "churn/1")}, [made], performance=True)
-
     assert m.app.retraining.evaluate() == []  # not monitored yet
     m.app.monitoring.set_reference("churn/1", m.reference, actor="alice")
-    traffic(m, T, 0.0, "a")
-    m.app.monitoring.run("churn-api", actor="alice")
-    assert m.app.retraining.evaluate() == []  # no labels yet, no performance figure
-    figure(T, 0.9)
+    data, truth = m.reference.head(200), m.labels[:200]
+
+    def window(at: datetime, prefix: str, labels: np.ndarray) -> None:
+        ids = write_payloads(m.payloads, "churn-api", "churn/1", data, m.model, at, prefix=prefix)
+        m.app.monitoring.run("churn-api", actor="alice")
+        frame = pd.DataFrame({"request_id": ids, "label": labels})
+        m.app.monitoring.labels("churn-api", frame, actor="alice")
+
+    window(T, "a", truth)  # the model is right: accuracy high
     assert m.app.retraining.evaluate() == []
-    figure(T + H, 0.6)
+    window(T + H, "b", 1 - truth)  # labels say it is wrong: accuracy drops
     [run] = m.app.retraining.evaluate()
-    assert run.trigger == "performance" and "performance.accuracy = 0.6" in run.trigger_detail
-    assert m.app.retraining.evaluate() == []  # that window was acted on
+    assert run.trigger == "performance" and "performance.accuracy = " in run.trigger_detail
+    assert m.app.retraining.evaluate() == []  # that window was acted on once
+    m.app.retraining.cancel(run.id, actor="alice")
+    assert m.app.retraining.evaluate() == []  # and not again once the slot is free
 
 
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
