@@ -411,6 +411,12 @@ def test_permissions(monitored: Monitored, data_file: str) -> None:
             app.retraining.cancel(run.id, actor="vic")
         assert app.retraining.cancel(run.id, actor="ops").state == "cancelled"
         assert [r.id for r in app.retraining.runs()] == [run.id]  # reading is open
+        # an operator's run registers as the person who configured retraining (a contributor)
+        app.identities.create_user("alice", actor="root", role="contributor")
+        started = app.retraining.start("churn", actor="ops")
+        done = app.retraining.run_next()
+        assert done is not None and done.id == started.id and done.state == "succeeded", done
+        assert done.created_by == "ops" and app.registry.get_version("churn/2").created_by == "alice"
         app.retraining.remove_config("churn", actor="root")
         with pytest.raises(NotFoundError):
             app.retraining.get_config("churn")
