@@ -24,6 +24,8 @@ code never reads the environment itself; it is handed a :class:`Settings`.
                        rounds (default 1; 0 turns delivery off in that process)
 ``STEWARD_WEBHOOK_RETENTION``  days the webhook delivery log keeps settled attempts
                        (default 30; 0 keeps them forever; pending retries always stay)
+``STEWARD_RETRAIN_INTERVAL``  seconds between the control plane's retraining rounds
+                       (triggers evaluated, queued runs executed; default 5; 0 off)
 =====================  ===========================================================
 
 The config file is TOML with the same keys in lower case, without the
@@ -57,6 +59,7 @@ ENV_VARS = (
     "STEWARD_MONITOR_INTERVAL",
     "STEWARD_WEBHOOK_INTERVAL",
     "STEWARD_WEBHOOK_RETENTION",
+    "STEWARD_RETRAIN_INTERVAL",
 )
 AUTH_MODES = ("off", "on")
 
@@ -82,6 +85,7 @@ class Settings:
     webhook_interval: float = 1.0
     #: Days the webhook delivery log keeps settled attempts (0: forever).
     webhook_retention: float = 30.0
+    retrain_interval: float = 5.0
 
     @property
     def is_remote(self) -> bool:
@@ -139,6 +143,9 @@ class Settings:
             ),
             webhook_retention=_retention_days(
                 env.get("STEWARD_WEBHOOK_RETENTION") or config.get("webhook_retention")
+            ),
+            retrain_interval=_retrain_seconds(
+                env.get("STEWARD_RETRAIN_INTERVAL") or config.get("retrain_interval")
             ),
         )
 
@@ -217,6 +224,21 @@ def _retention_days(value: Any) -> float:
             "(0 keeps it forever)."
         )
     return days
+
+
+def _retrain_seconds(value: Any) -> float:
+    """The retraining interval: seconds from 0 (off) up; 5 when not set."""
+    if value is None or value == "":
+        return 5.0
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if not 0 <= seconds < 10**6:
+        raise InvalidInputError(
+            f"Bad retrain_interval {value!r}: seconds between retraining rounds, e.g. 5 (0 turns it off)."
+        )
+    return seconds
 
 
 def _login() -> str:

@@ -55,6 +55,7 @@ from steward.store.schema.registry import (
     version_params,
     version_tags,
 )
+from steward.store.schema.retraining import retrain_configs, retrain_cursors, retrain_runs
 from steward.store.schema.types import BigId, MetricsJSON, UTCDateTime, json_column, metadata, text
 
 __all__ = [
@@ -90,6 +91,9 @@ __all__ = [
     "policies",
     "principals",
     "registered_models",
+    "retrain_configs",
+    "retrain_cursors",
+    "retrain_runs",
     "text",
     "validation_runs",
     "version_metrics",

@@ -14,6 +14,7 @@ from steward.ui.pages import (
     models,
     monitoring,
     policies,
+    retraining,
     users,
     versions,
     webhooks,
@@ -21,5 +22,5 @@ from steward.ui.pages import (
 
 ROUTERS: tuple[APIRouter, ...] = (auth.router, catalog.router, models.router, versions.router)
 ROUTERS += (approvals.router, policies.router, audit.router, users.router)
-ROUTERS += (deployments.router, monitoring.router)
+ROUTERS += (deployments.router, monitoring.router, retraining.router)
 ROUTERS += (events.router, webhooks.router)
