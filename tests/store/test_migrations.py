@@ -56,6 +56,7 @@ TABLES = {
     "findings",
     "webhooks",
     "webhook_deliveries",
+    "rollouts",
     migrate.VERSION_TABLE,
 }
 

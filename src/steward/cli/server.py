@@ -61,6 +61,7 @@ def serve(settings: Settings, host: str, port: int) -> None:
 
     from steward.api.app import create_app
     from steward.app import Steward
+    from steward.services.rollout_controller import RolloutController
     from steward.services.scheduler import MonitoringScheduler
     from steward.services.webhooks import WebhookDispatcher
 
@@ -70,17 +71,20 @@ def serve(settings: Settings, host: str, port: int) -> None:
             lambda: steward.monitoring, settings.monitor_interval, actor="scheduler"
         )
         dispatcher = WebhookDispatcher(lambda: steward.webhooks, settings.webhook_interval)
+        controller = RolloutController(lambda: steward.rollouts, settings.rollout_interval)
         print_banner(settings, host, port)
         if settings.auth_enabled and steward.identities.needs_first_admin():
             print_first_sign_in(settings)
         scheduler.start()
         dispatcher.start()
+        controller.start()
         try:
             with _sigterm_as_interrupt():
                 uvicorn.run(api, host=host, port=port, log_level="info")
         except KeyboardInterrupt:
             pass
         finally:
+            controller.stop()
             dispatcher.stop()
             scheduler.stop()
     note("Stopped.")
