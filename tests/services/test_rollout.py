@@ -25,6 +25,9 @@ from steward.settings import Settings
 
 T0 = datetime(2026, 3, 1, 10, 0, 0, tzinfo=UTC)
 NAME = "churn-api"
+GATES = "gates:\n  approvals: {role: reviewer, quorum: 1}\n"
+ENV_POLICY = "name: prod\nenvironments: [production]\nmodels: [churn]\n" + GATES
+ALIAS_POLICY = "name: champ\naliases: [champion]\nmodels: [churn]\n" + GATES
 
 
 @dataclass
@@ -171,9 +174,7 @@ def test_start_refuses_the_champion_itself_a_split_deployment_and_an_unknown_ver
 
 def test_a_start_refused_by_the_environment_policy_writes_nothing(world: World) -> None:
     world.client.update_deployment(NAME, "churn@champion", environment="production")
-    world.client.publish_policy(
-        "name: prod\nenvironments: [production]\nmodels: [churn]\ngates:\n  approvals: {role: reviewer, quorum: 1}\n"
-    )
+    world.client.publish_policy(ENV_POLICY)
     before = world.app.deployments.get(NAME)
     with pytest.raises(PolicyViolationError):
         world.rollouts.start(plan(), actor="alice")
@@ -273,9 +274,7 @@ def test_abort_goes_back_to_the_champion_and_needs_a_running_rollout(world: Worl
 
 
 def test_an_alias_refused_by_policy_leaves_the_challenger_pinned_and_says_why(world: World) -> None:
-    world.client.publish_policy(
-        "name: champ\naliases: [champion]\nmodels: [churn]\ngates:\n  approvals: {role: reviewer, quorum: 1}\n"
-    )
+    world.client.publish_policy(ALIAS_POLICY)
     world.rollouts.start(plan(steps=(100.0,), alias="champion"), actor="alice")
     world.traffic("churn/2", 30)
     world.clock.advance(61)
