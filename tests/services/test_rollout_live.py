@@ -28,8 +28,8 @@ from steward.app import Steward
 from steward.core.rollout import Guardrails, RolloutPlan
 from steward.settings import Settings
 from tests.servers import free_port, stop, wait_ready
-from tests.serving.process import steward_serve
 from tests.services.rollout_models import Scorer
+from tests.serving.process import steward_serve
 
 pytestmark = pytest.mark.slow
 
