@@ -31,6 +31,7 @@ from steward.cli import (
     monitor,
     policy,
     register,
+    rollout,
     score,
     serve,
     server,
@@ -66,6 +67,7 @@ COMMAND_ORDER = (
     "policy",
     "deploy",
     "kill",
+    "rollout",
     "score",
     "monitor",
     "audit",
@@ -141,6 +143,7 @@ app.add_typer(versions.app, name="versions")
 app.add_typer(alias.app, name="alias")
 app.add_typer(deploy.app, name="deploy")
 app.add_typer(kill.app, name="kill")
+app.add_typer(rollout.app, name="rollout")
 app.add_typer(monitor.app, name="monitor")
 app.add_typer(audit.app, name="audit")
 app.add_typer(approvals.app, name="approvals")

@@ -14,7 +14,6 @@ import itertools
 import math
 import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -322,90 +321,3 @@ def judge(
         f"every step passed (last {plan.steps[step]:g}% for {elapsed_seconds:.0f} s on "
         f"{challenger.requests} requests)",
     )
-
-
-@dataclass(frozen=True)
-class RolloutEvent:
-    """One entry of a rollout's history: what happened, at which step and weight, and why."""
-
-    at: datetime
-    kind: str
-    step: int
-    weight: float
-    reason: str
-    readings: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "at": self.at.isoformat(),
-            "kind": self.kind,
-            "step": self.step,
-            "weight": self.weight,
-            "reason": self.reason,
-            "readings": self.readings,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> RolloutEvent:
-        return cls(
-            datetime.fromisoformat(data["at"]),
-            str(data["kind"]),
-            int(data["step"]),
-            float(data["weight"]),
-            str(data["reason"]),
-            dict(data.get("readings") or {}),
-        )
-
-
-@dataclass(frozen=True)
-class Rollout:
-    """One rollout of a deployment: its plan, where it stands and how it got there.
-
-    ``champion`` is the route that served everything when it started (kept as written, an alias
-    route keeps following its alias); ``challenger`` is the plan's challenger pinned to the version
-    it meant at the start, so an alias move during the rollout does not change what is judged."""
-
-    id: int
-    deployment: str
-    plan: RolloutPlan
-    champion: str
-    challenger: str
-    state: str
-    step: int
-    started_by: str
-    started_at: datetime
-    step_started_at: datetime
-    finished_at: datetime | None = None
-    reason: str = ""
-    history: tuple[RolloutEvent, ...] = ()
-
-    @property
-    def weight(self) -> float:
-        """The challenger's share now (0 once rolled back or aborted, 100 once promoted)."""
-        if self.state == "promoted":
-            return 100.0
-        if self.state != "running":
-            return 0.0
-        return self.plan.steps[self.step]
-
-    @property
-    def running(self) -> bool:
-        return self.state == "running"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "deployment": self.deployment,
-            "plan": self.plan.to_dict(),
-            "champion": self.champion,
-            "challenger": self.challenger,
-            "state": self.state,
-            "step": self.step,
-            "weight": self.weight,
-            "started_by": self.started_by,
-            "started_at": self.started_at.isoformat(),
-            "step_started_at": self.step_started_at.isoformat(),
-            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
-            "reason": self.reason,
-            "history": [e.to_dict() for e in self.history],
-        }

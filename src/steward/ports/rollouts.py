@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 from typing import Protocol
 
-from steward.core.rollout import Rollout
+from steward.core.rollout_records import Rollout
 
 
 class RolloutRepository(Protocol):

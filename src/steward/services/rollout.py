@@ -18,7 +18,7 @@ from __future__ import annotations
 import builtins
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -33,15 +33,8 @@ from steward.core.errors import (
 )
 from steward.core.permissions import Permission
 from steward.core.registry import ModelRef
-from steward.core.rollout import (
-    Action,
-    Rollout,
-    RolloutEvent,
-    RolloutPlan,
-    Verdict,
-    VersionStats,
-    judge,
-)
+from steward.core.rollout import Action, RolloutPlan, VersionStats, judge
+from steward.core.rollout_records import Rollout, RolloutEvent, RolloutStatus, ShadowComparison
 from steward.ports import Store, Transaction
 from steward.services import rollout_stats as stats
 from steward.services.deploy import DeploymentService
@@ -55,28 +48,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("steward.rollout")
 REASON_MAX = 1000
 COMPARE_SECONDS = (1.0, 7 * 86400.0)
-
-
-@dataclass(frozen=True)
-class RolloutStatus:
-    """A rollout and, while it runs, its readings now and what the next tick would decide."""
-
-    rollout: Rollout
-    challenger: VersionStats | None = None
-    champion: VersionStats | None = None
-    verdict: Verdict | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            **self.rollout.to_dict(),
-            "readings": {
-                "challenger": self.challenger.to_dict() if self.challenger else None,
-                "champion": self.champion.to_dict() if self.champion else None,
-            },
-            "verdict": (
-                {"action": self.verdict.action.value, "reason": self.verdict.reason} if self.verdict else None
-            ),
-        }
 
 
 class RolloutService:
@@ -163,9 +134,12 @@ class RolloutService:
                 permission=Permission.DEPLOY,
             )
 
-    def tick(self) -> builtins.list[Rollout]:
+    def tick(self, *, actor: str | None = None) -> builtins.list[Rollout]:
         """Judge every running rollout once and act; the rollouts that changed. A rollout whose
-        readings or change fail is logged and left for the next tick."""
+        readings or change fail is logged and left for the next tick. The controller passes no
+        *actor*; anyone else asking for a tick needs the deploy permission (on some model)."""
+        if actor is not None and self.access is not None:
+            self.access.require_somewhere(actor, Permission.DEPLOY)
         with self.store.read() as tx:
             running = tx.rollouts.running()
         changed = []
@@ -368,7 +342,7 @@ class RolloutService:
 
     def compare(
         self, deployment: str, *, since_seconds: float = 900.0, statistic: str = "psi"
-    ) -> builtins.list[stats.ShadowComparison]:
+    ) -> builtins.list[ShadowComparison]:
         """Each shadow's answers against the primary's over the last *since_seconds*."""
         check_deployment_name(deployment)
         if (

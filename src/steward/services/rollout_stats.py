@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 
 from steward.core.monitoring.statistics import jensen_shannon, ks_on_grid, psi
 from steward.core.rollout import VersionStats
+from steward.core.rollout_records import ShadowComparison
 
 #: At most this many distinct prediction values are compared as categories; more are binned.
 MAX_CATEGORIES = 20
@@ -129,36 +130,6 @@ def metric(table: pa.Table, labels: Mapping[tuple[str, int], Any], name: str) ->
             total += 1
             hits += int(str(value) == str(label))
     return (hits / total if total else None), total
-
-
-@dataclass(frozen=True)
-class ShadowComparison:
-    """A shadow's answers against the primary's for the same requests (joined by request id)."""
-
-    deployment: str
-    shadow: str
-    pairs: int
-    rows: int
-    agreement: float | None
-    mean_abs_diff: float | None
-    max_abs_diff: float | None
-    drift: float | None
-    drift_statistic: str
-    shadow_errors: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "deployment": self.deployment,
-            "shadow": self.shadow,
-            "pairs": self.pairs,
-            "rows": self.rows,
-            "agreement": self.agreement,
-            "mean_abs_diff": self.mean_abs_diff,
-            "max_abs_diff": self.max_abs_diff,
-            "drift": self.drift,
-            "drift_statistic": self.drift_statistic,
-            "shadow_errors": self.shadow_errors,
-        }
 
 
 def compare_shadows(deployment: str, table: pa.Table, statistic: str = "psi") -> list[ShadowComparison]:

@@ -16,7 +16,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from steward.core.errors import ConflictError, NotFoundError
-from steward.core.rollout import Rollout, RolloutEvent, RolloutPlan
+from steward.core.rollout import RolloutPlan
+from steward.core.rollout_records import Rollout, RolloutEvent
 from steward.store.rows import as_utc, check_text, plain_json
 from steward.store.schema import rollouts
 
