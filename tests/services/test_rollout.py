@@ -255,7 +255,12 @@ def test_the_performance_guardrail_reads_labels_joined_by_request_id(world: Worl
     world.traffic("churn/1", 30)
     ids = world.traffic("churn/2", 30, predict=[1])
     world.clock.advance(2)
-    assert world.rollouts.tick() == []  # no labels yet: nothing to judge it on
+    assert world.rollouts.tick() == []  # no labels yet (not even a monitor): nothing to judge it on
+    waiting = world.rollouts.status(NAME)
+    assert waiting.challenger is not None and (waiting.challenger.metric, waiting.challenger.labelled) == (
+        None,
+        0,
+    )
     labels = pd.DataFrame({"request_id": ids, "label": [1] * 15 + [0] * 15})
     world.app.monitoring.labels(NAME, labels, actor="alice")
     (rolled,) = world.rollouts.tick()

@@ -36,7 +36,8 @@ def parse_metric(text: str | None) -> dict[str, Any]:
         return {}
     name, sep, value = text.partition("=")
     try:
-        return {"metric": name.strip(), "min_metric": float(value)} if sep else {}
+        if sep:
+            return {"metric": name.strip(), "min_metric": float(value)}
     except ValueError:
         pass
     raise InvalidInputError(f"Invalid --min-metric {text!r}: write METRIC=VALUE, e.g. accuracy=0.8.")

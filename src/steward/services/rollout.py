@@ -323,7 +323,7 @@ class RolloutService:
         }
         with self.store.read() as tx:
             champions.add(_pinned(tx, rollout.champion))
-            labels = tx.monitoring.labels(rollout.deployment) if guardrails.min_metric is not None else []
+            labels = _labels(tx, rollout.deployment) if guardrails.min_metric is not None else []
         champions.discard(rollout.challenger)
         table = self._live().records(rollout.deployment, rollout.started_at, outputs=outputs)
         step_table = stats.of_versions(stats.since(table, rollout.step_started_at), [rollout.challenger])
@@ -358,6 +358,14 @@ class RolloutService:
         start = self.clock() - timedelta(seconds=since_seconds)
         table = self._live().records(deployment, start, outputs=True)
         return stats.compare_shadows(deployment, table, statistic)
+
+
+def _labels(tx: Transaction, deployment: str) -> builtins.list[tuple[str, int, Any]]:
+    """The labels that arrived for *deployment* (none while it is not monitored)."""
+    try:
+        return tx.monitoring.labels(deployment)
+    except NotFoundError:
+        return []
 
 
 def _champion(name: str, spec: DeploymentSpec) -> str:
