@@ -13,6 +13,7 @@ from steward.ui.pages import (
     models,
     monitoring,
     policies,
+    rollouts,
     users,
     versions,
 )
@@ -20,3 +21,4 @@ from steward.ui.pages import (
 ROUTERS: tuple[APIRouter, ...] = (auth.router, catalog.router, models.router, versions.router)
 ROUTERS += (approvals.router, policies.router, audit.router, users.router)
 ROUTERS += (deployments.router, monitoring.router)
+ROUTERS += (rollouts.router,)
