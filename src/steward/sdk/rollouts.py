@@ -96,6 +96,7 @@ def build_plan(
     every: str | float = "10m",
     min_requests: int = 100,
     alias: str | None = None,
+    shadow_first: str | float = 0,
     **guardrails: Any,
 ) -> RolloutPlan:
     """A checked plan from the client's arguments (guardrails by name: ``max_p99_ms=250`` …)."""
@@ -107,6 +108,7 @@ def build_plan(
         min_requests=min_requests,
         guardrails=Guardrails.from_dict(guardrails),
         alias=alias,
+        shadow_seconds=parse_duration(shadow_first),
     ).checked()
 
 
@@ -125,6 +127,7 @@ class RolloutMethods:
         every: str | float = "10m",
         min_requests: int = 100,
         alias: str | None = None,
+        shadow_first: str | float = 0,
         reason: str = "",
         **guardrails: Any,
     ) -> Rollout:
@@ -132,7 +135,8 @@ class RolloutMethods:
         (``"10m"``) while the guardrails hold (``max_error_rate=0.05``, ``max_error_increase``,
         ``max_p99_ms``, ``max_p99_ratio``, ``max_drift`` with ``drift_statistic``, ``metric`` with
         ``min_metric``), promoted after the last step (moving *alias*, e.g. ``"champion"``), rolled
-        back the moment one breaks."""
+        back the moment one breaks. *shadow_first* (``"30m"``) runs it as a shadow for that long
+        first, judged by the same guardrails on its shadow answers."""
         plan = build_plan(
             deployment,
             challenger,

@@ -97,8 +97,9 @@ class RolloutService:
                 )
             if plan.alias is not None and self.access is not None:
                 self.access.require_in(tx, actor, Permission.ALIAS, model=ModelRef.parse(challenger).model)
-            weight = plan.steps[0]
-            why = reason or f"rollout of {challenger}: {weight:g}%"
+            step, weight = (-1, 0.0) if plan.shadow_seconds > 0 else (0, plan.steps[0])
+            first = f"shadow for {plan.shadow_seconds:g} s" if step < 0 else f"{weight:g}%"
+            why = reason or f"rollout of {challenger}: {first}"
             self.deployments.change_in(
                 tx,
                 name,
@@ -110,8 +111,8 @@ class RolloutService:
             at = self.clock()
             rollout = tx.rollouts.create(
                 Rollout(
-                    0, name, plan, champion, challenger, "running", 0, actor, at, at,
-                    reason=why, history=(RolloutEvent(at, "start", 0, weight, why),),
+                    0, name, plan, champion, challenger, "running", step, actor, at, at,
+                    reason=why, history=(RolloutEvent(at, "start", step, weight, why),),
                 )
             )  # fmt: skip
             tx.audit.append(_event("rollout.start", rollout, None, actor, at, why))
@@ -208,7 +209,7 @@ class RolloutService:
             tx,
             rollout.deployment,
             "deployment.rollback",
-            lambda now, _tx: _champion_only(now.spec, rollout.champion),
+            lambda now, _tx: _champion_only(now.spec, rollout.champion, rollout.challenger),
             actor=who,
             reason=_short(f"rollout {rollout.id}: {reason}"),
             permission=permission,
@@ -326,19 +327,15 @@ class RolloutService:
             labels = _labels(tx, rollout.deployment) if guardrails.min_metric is not None else []
         champions.discard(rollout.challenger)
         table = self._live().records(rollout.deployment, rollout.started_at, outputs=outputs)
-        step_table = stats.of_versions(stats.since(table, rollout.step_started_at), [rollout.challenger])
-        champion_table = stats.of_versions(table, champions)
-        challenger = stats.readings(step_table)
-        champion = stats.readings(champion_table)
-        if guardrails.max_drift is not None:
-            mine = stats.predictions(stats.primary(step_table))
-            theirs = stats.predictions(stats.primary(champion_table))
-            challenger = replace(challenger, drift=stats.drift(theirs, mine, guardrails.drift_statistic))
-        if guardrails.metric is not None:
-            joined = {(str(rid), int(row)): label for rid, row, label in labels}
-            value, count = stats.metric(step_table, joined, guardrails.metric)
-            challenger = replace(challenger, metric=value, labelled=count)
-        return challenger, champion
+        return stats.judged(
+            table,
+            challenger=rollout.challenger,
+            champions=champions,
+            step_started=rollout.step_started_at,
+            role="shadow" if rollout.shadowing else "primary",
+            guardrails=guardrails,
+            labels=labels,
+        )
 
     def compare(
         self, deployment: str, *, since_seconds: float = 900.0, statistic: str = "psi"
@@ -396,15 +393,19 @@ def _pinned(tx: Transaction, ref: str) -> str:
 
 
 def _split(spec: DeploymentSpec, champion: str, challenger: str, weight: float) -> DeploymentSpec:
+    """*challenger* at *weight* percent beside *champion*; at 0 (the shadow phase) a shadow instead."""
+    others = tuple(s for s in spec.shadows if s != challenger)
+    if weight == 0:
+        return replace(spec, routes=(Route(champion, 100.0),), shadows=(*others, challenger))
     routes = [Route(challenger, weight)]
     if weight < 100:
         routes.insert(0, Route(champion, 100.0 - weight))
+    return replace(spec, routes=tuple(routes), shadows=others)
+
+
+def _champion_only(spec: DeploymentSpec, champion: str, challenger: str) -> DeploymentSpec:
     shadows = tuple(s for s in spec.shadows if s != challenger)
-    return replace(spec, routes=tuple(routes), shadows=shadows)
-
-
-def _champion_only(spec: DeploymentSpec, champion: str) -> DeploymentSpec:
-    return replace(spec, routes=(Route(champion, 100.0),))
+    return replace(spec, routes=(Route(champion, 100.0),), shadows=shadows)
 
 
 def _state(rollout: Rollout) -> dict[str, Any]:
