@@ -144,6 +144,7 @@ class RolloutMethods:
             every=every,
             min_requests=min_requests,
             alias=alias,
+            shadow_first=shadow_first,
             **guardrails,
         )
         return self._rollouts.start(plan, actor=self.actor, reason=reason)
