@@ -42,6 +42,7 @@ class Clients:
     def __init__(self, url: str, count: int = 4) -> None:
         self.url = url
         self.answers: list[tuple[int, str]] = []
+        self.finished: list[float] = []  # when each answer came back (monotonic), in step with answers
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._threads = [threading.Thread(target=self._run, args=(i,)) for i in range(count)]
@@ -67,6 +68,7 @@ class Clients:
                     answer = (0, type(exc).__name__)
                 with self._lock:
                     self.answers.append(answer)
+                    self.finished.append(time.monotonic())
 
     def count(self) -> int:
         with self._lock:
@@ -136,11 +138,13 @@ def test_a_slow_challenger_is_rolled_back_automatically_and_no_client_request_fa
         Clients(served.url) as clients,
     ):
         wait_for("answers from the champion", lambda: clients.count() > 20)
+        began = time.monotonic()
         started = steward.rollouts.start(plan, actor="olga", reason="faster features")
         mark = clients.count()
         wait_for("the challenger answering", lambda: any(v == "scorer/2" for _, v in clients.since(mark)))
         wait_for("the rollback", lambda: not steward.rollouts.get(started.id).running)
         finished = steward.rollouts.get(started.id)
+        seen_at = time.monotonic()
         rolled_back_at = clients.count()
         # every answer from now on comes from the champion: past the data plane's swap
         wait_for(
@@ -158,9 +162,13 @@ def test_a_slow_challenger_is_rolled_back_automatically_and_no_client_request_fa
     assert statuses == {200}, [a for a in clients.answers if a[0] != 200][:5]
     served_by = {version for _, version in clients.answers}
     assert served_by == {"scorer/1", "scorer/2"}
+    last_challenger = max(
+        t for t, (_, v) in zip(clients.finished, clients.answers, strict=True) if v == "scorer/2"
+    )
     print(
         f"{len(clients.answers)} requests, all 200; {rolled_back_at - mark} during the canary; "
-        f"rollback reason: {finished.reason}"
+        f"start -> rollback seen {seen_at - began:.2f} s; last challenger answer "
+        f"{last_challenger - seen_at:+.2f} s after it; rollback reason: {finished.reason}"
     )
 
 
