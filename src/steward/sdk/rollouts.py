@@ -84,7 +84,8 @@ class RemoteRollouts:
         self, deployment: str, since_seconds: float, statistic: str
     ) -> builtins.list[ShadowComparison]:
         params = {"since": since_seconds, "statistic": statistic}
-        items = self.http.json("GET", f"/api/v1/deployments/{deployment}/shadows/compare", params=params)
+        path = f"/api/v1/deployments/{check_deployment_name(deployment)}/shadows/compare"
+        items = self.http.json("GET", path, params=params)
         return [ShadowComparison.from_dict(item) for item in items["items"]]
 
 

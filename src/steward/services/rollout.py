@@ -149,6 +149,9 @@ class RolloutService:
             except StewardError as exc:
                 log.error("rollout %s of %s: %s", rollout.id, rollout.deployment, exc)
                 continue
+            except Exception:  # a background pass must outlive one bad rollout (an unreadable log…)
+                log.exception("rollout %s of %s failed", rollout.id, rollout.deployment)
+                continue
             if done is not None:
                 changed.append(done)
         return changed
