@@ -68,7 +68,13 @@ def audited_actions() -> set[str]:
 def test_every_audit_action_in_the_source_has_an_event_type() -> None:
     actions = audited_actions()
     assert {"version.register", "alias.set", "deployment.promote", "alert.fire", "version.kill"} <= actions
-    assert {"rollout.start", "rollout.step", "rollout.promote", "rollout.rollback", "rollout.abort"} <= actions
+    assert {
+        "rollout.start",
+        "rollout.step",
+        "rollout.promote",
+        "rollout.rollback",
+        "rollout.abort",
+    } <= actions
     assert len(actions) >= 40
     assert sorted(actions - set(ACTION_TYPES)) == []
 
