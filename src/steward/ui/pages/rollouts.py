@@ -38,18 +38,19 @@ def rollout(request: Request, name: str) -> Response:
     )
 
 
-def guardrail_rows(status: RolloutStatus) -> list[tuple[str, str, str, bool]]:
-    """(guardrail, reading, limit, broken) for every guardrail the plan sets."""
+def guardrail_rows(status: RolloutStatus) -> list[tuple[str, str, str, str]]:
+    """(guardrail, reading, limit, state: holds, broken or no reading) for every guardrail the plan sets."""
     g = status.rollout.plan.guardrails
     c, base = status.challenger, status.champion
-    rows: list[tuple[str, str, str, bool]] = []
+    rows: list[tuple[str, str, str, str]] = []
 
     def add(label: str, value: float | None, limit: float | None, fmt: str, *, below: bool = False) -> None:
         if limit is None:
             return
         reading = "-" if value is None else format(value, fmt)
         broken = value is not None and (value < limit if below else value > limit)
-        rows.append((label, reading, ("≥ " if below else "≤ ") + format(limit, fmt), broken))
+        state = "no reading" if value is None else "broken" if broken else "holds"
+        rows.append((label, reading, ("≥ " if below else "≤ ") + format(limit, fmt), state))
 
     rate = c.error_rate if c else None
     base_rate = base.error_rate if base else None
