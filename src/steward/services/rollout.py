@@ -123,6 +123,8 @@ class RolloutService:
         changes.check_reason(reason)
         with self.store.write() as tx:
             found = tx.rollouts.latest(deployment)
+            if found is not None:  # under its row lock: a tick finishing it meanwhile wins cleanly
+                found = tx.rollouts.get(found.id, lock=True)
             if found is None or not found.running:
                 raise ConflictError(f"No rollout of {deployment!r} is running: nothing to abort.")
             return self._finish(
