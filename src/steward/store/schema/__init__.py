@@ -56,6 +56,7 @@ from steward.store.schema.registry import (
     version_tags,
 )
 from steward.store.schema.retraining import retrain_configs, retrain_cursors, retrain_runs
+from steward.store.schema.rollouts import rollouts
 from steward.store.schema.types import BigId, MetricsJSON, UTCDateTime, json_column, metadata, text
 
 __all__ = [
@@ -94,6 +95,7 @@ __all__ = [
     "retrain_configs",
     "retrain_cursors",
     "retrain_runs",
+    "rollouts",
     "text",
     "validation_runs",
     "version_metrics",

@@ -15,6 +15,7 @@ from steward.ui.pages import (
     monitoring,
     policies,
     retraining,
+    rollouts,
     users,
     versions,
     webhooks,
@@ -23,4 +24,4 @@ from steward.ui.pages import (
 ROUTERS: tuple[APIRouter, ...] = (auth.router, catalog.router, models.router, versions.router)
 ROUTERS += (approvals.router, policies.router, audit.router, users.router)
 ROUTERS += (deployments.router, monitoring.router, retraining.router)
-ROUTERS += (events.router, webhooks.router)
+ROUTERS += (events.router, webhooks.router, rollouts.router)
