@@ -128,15 +128,14 @@ def print_banner(settings: Settings, host: str, port: int) -> None:
     out.print(f'  Use it from Python:   steward.Client("{url}")', markup=False, soft_wrap=True)
     auth = "on: every request needs an API token" if settings.auth_enabled else "off (single user, loopback)"
     out.print(f"  Sign-in:        {auth}", markup=False, soft_wrap=True)
-    interval = settings.monitor_interval
-    every = f"every {interval:g} s" if interval > 0 else "off (STEWARD_MONITOR_INTERVAL=0)"
-    out.print(f"  Monitoring runs:      {every}", markup=False, soft_wrap=True)
-    pace = settings.webhook_interval
-    rounds = f"every {pace:g} s" if pace > 0 else "off (STEWARD_WEBHOOK_INTERVAL=0)"
-    out.print(f"  Webhook deliveries:   {rounds}", markup=False, soft_wrap=True)
-    every_retrain = settings.retrain_interval
-    retrains = f"every {every_retrain:g} s" if every_retrain > 0 else "off (STEWARD_RETRAIN_INTERVAL=0)"
-    out.print(f"  Retraining rounds:    {retrains}", markup=False, soft_wrap=True)
+    for label, seconds, variable in (
+        ("Monitoring runs", settings.monitor_interval, "STEWARD_MONITOR_INTERVAL"),
+        ("Webhook deliveries", settings.webhook_interval, "STEWARD_WEBHOOK_INTERVAL"),
+        ("Retraining rounds", settings.retrain_interval, "STEWARD_RETRAIN_INTERVAL"),
+        ("Rollout checks", settings.rollout_interval, "STEWARD_ROLLOUT_INTERVAL"),
+    ):
+        pace = f"every {seconds:g} s" if seconds > 0 else f"off ({variable}=0)"
+        out.print(f"  {label + ':':<22}{pace}", markup=False, soft_wrap=True)
     out.print("  Press Ctrl+C to stop.", markup=False, soft_wrap=True)
 
 
