@@ -1,37 +1,92 @@
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
 from steward import Client
-from steward.cli.demo import ALIAS, MODEL, make_churn_data
+from steward.cli import demo as demo_command
+from steward.cli.demo import ALIAS, DEPLOYMENT, MODEL
+from steward.cli.demo.data import TARGET, make_churn_data
+from steward.cli.demo.story import ALERT_RULE, POLICY
+from steward.cli.main import app
+from steward.core.errors import PolicyViolationError
+from steward.settings import Settings
 from tests.cli.conftest import Registry
 
 
-def test_demo_registers_two_versions_and_rolls_back(registry: Registry) -> None:
-    result = registry.run("demo", "--no-serve")
+def payload_rows(home: Path) -> int:
+    files = sorted((home / "payloads" / f"deployment={DEPLOYMENT}").rglob("*.parquet"))
+    return sum(pq.read_metadata(f).num_rows for f in files)
+
+
+@pytest.mark.slow  # the whole story, twice: about 30 s
+def test_demo_tells_the_story_then_serves_and_runs_again(
+    registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served: list[tuple[Settings, str, int]] = []
+
+    def fake_serve(settings: Settings, host: str, port: int) -> None:
+        served.append((settings, host, port))
+
+    monkeypatch.setattr(demo_command, "serve", fake_serve)
+    result = registry.run("demo", "--port", "8765")
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output
-    assert f"{MODEL}@{ALIAS} now points to {MODEL}/1" in result.stdout
-    assert f"--uri {registry.uri} versions show {MODEL}@{ALIAS}" in result.stdout
-    assert "/docs" not in result.stdout  # no server, no URLs
+    assert f"Console:    http://127.0.0.1:8765/models/{MODEL}" in result.stdout
+    assert f"--uri {registry.uri} approvals list --model {MODEL}" in result.stdout
+    assert f"Refused by policy {POLICY}" in result.stdout
+    assert [(host, port) for _, host, port in served] == [("127.0.0.1", 8765)]
+    assert served[0][0].uri == registry.uri
 
     with Client(registry.uri) as client:
-        v1, v2 = client.get(f"{MODEL}/1"), client.get(f"{MODEL}/2")
-        assert client.get(f"{MODEL}@{ALIAS}").version == 1
-        history = client.alias_history(MODEL, ALIAS)
-        sample = make_churn_data(rows=5, seed=1).drop(columns="churned")
-        predictions = client.load(v2).predict(sample)
+        weak, good = client.get(f"{MODEL}/1"), client.get(f"{MODEL}/2")
+        assert weak.aliases == () and client.get(f"{MODEL}@{ALIAS}").version == 2
+        weak_runs, good_runs = client.validation_runs(weak.ref), client.validation_runs(good.ref)
+        assert [r.passed for r in weak_runs] == [False] and "metric:roc_auc" in weak_runs[0].failed
+        assert [r.passed for r in good_runs] == [True]
+        with pytest.raises(PolicyViolationError):  # the refusal still holds
+            client.set_alias(MODEL, ALIAS, 1)
+        assert [e.version for e in client.alias_history(MODEL, ALIAS)] == [2]  # never on version 1
+
+        (request,) = client.approvals(model=MODEL)
+        assert request.version == 2 and request.requested_by == "dana"
+        approvers = request.approvers
+        assert len(approvers) == 2 and len(set(approvers)) == 2 and "dana" not in approvers
+        assert good.created_by == "dana"
+
+        deployment = client.get_deployment(DEPLOYMENT)
+        assert [(r.ref, r.weight) for r in deployment.spec.routes] == [(f"{MODEL}@{ALIAS}", 100.0)]
+        (alert,) = client.alerts(deployment=DEPLOYMENT)
+        assert alert.rule == ALERT_RULE and alert.version == good.ref and alert.value is not None
+        assert alert.value >= 0.5
+        shares = client.figures(DEPLOYMENT, "drift.share", version=good.ref)
+        assert [f.value is not None and f.value >= 0.5 for f in shares] == [False, True]
+
+        sample = make_churn_data(rows=5, seed=1).drop(columns=TARGET)
+        predictions = client.load(good).predict(sample)
     assert len(predictions) == 5 and set(predictions) <= {0, 1}
-    assert [(e.previous_version, e.version) for e in history] == [(None, 1), (1, 2), (2, 1)]
-    assert (v1.params["algorithm"], v2.params["algorithm"]) == ("logistic regression", "random forest")
-    for version in (v1, v2):
-        assert set(version.metrics) == {"auc", "accuracy", "f1"}
-        assert 0.5 < version.metrics["auc"] <= 1
-        assert sorted(d.role for d in version.lineage.datasets) == ["evaluation", "training"]
-        assert version.signature is not None
-        assert {"contract", "tenure_months"} <= set(version.signature.input_names)
+    home = Path(os.environ["STEWARD_HOME"])
+    assert payload_rows(home) == 2 * 500 // 20  # one record per request of 20 rows
 
     again = registry.run("demo", "--no-serve")
     assert again.exit_code == 0, again.output
+    assert "Console:" not in again.stdout and "/docs" not in again.stdout  # no server, no URLs
+    assert f"{MODEL}@{ALIAS} now points to {MODEL}/4" in again.stdout
     with Client(registry.uri) as client:
         assert client.get(MODEL).version == 4
-        assert client.get(f"{MODEL}@{ALIAS}").version == 3
-        assert len(client.alias_history(MODEL, ALIAS)) == 6
+        assert client.get(f"{MODEL}@{ALIAS}").version == 4
+        assert client.get(f"{MODEL}/3").aliases == ()
+        assert len(client.approvals(model=MODEL)) == 2
+        assert len(client.get_policy(POLICY).source) > 0 and client.get_policy(POLICY).version == 1
+        assert len(client.alerts(deployment=DEPLOYMENT)) == 2
+    assert served == served[:1]  # --no-serve did not serve
+
+
+def test_demo_refuses_a_control_plane_uri(registry: Registry) -> None:
+    result = registry.runner.invoke(app, ["--uri", "http://127.0.0.1:9", "demo", "--no-serve"])
+    assert result.exit_code == 2
+    assert "runs its own inference server" in result.output
+    assert "Traceback" not in result.output

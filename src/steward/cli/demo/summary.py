@@ -1,0 +1,78 @@
+"""The demo's closing summary: what happened, as tables read from the :class:`Story`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from steward.cli.demo.story import ALIAS, DEPLOYMENT, MODEL, POLICY, Story
+from steward.cli.output import cell, show, table
+
+
+def versions_table(story: Story) -> Any:
+    grid = table("version", "algorithm", "auc", "validation", "what happened", title=f"Versions of {MODEL}")
+    for item in story.registered:
+        run = item.validation
+        if run is None:
+            verdict = "-"
+        elif run.passed:
+            verdict = "passed"
+        else:
+            verdict = "FAILED: " + ", ".join(run.failed)
+        grid.add_row(
+            cell(item.version.ref), cell(item.algorithm), cell(item.version.metrics.get("auc")),
+            cell(verdict), cell(item.outcome),
+        )  # fmt: skip
+    return grid
+
+
+def approvals_table(story: Story) -> Any:
+    grid = table("request", "version", "target", "requested by", "decided by", "status", title="Approvals")
+    request = story.approval
+    if request is not None:
+        deciders = ", ".join(f"{d.reviewer} ({d.decision.value})" for d in request.decisions)
+        grid.add_row(
+            cell(f"#{request.id}"), cell(request.ref), cell(request.target), cell(request.requested_by),
+            cell(deciders), cell(request.status),
+        )  # fmt: skip
+    for request in story.extra.get("approvals", []):
+        deciders = ", ".join(f"{d.reviewer} ({d.decision.value})" for d in request.decisions)
+        grid.add_row(
+            cell(f"#{request.id}"), cell(request.ref), cell(request.target), cell(request.requested_by),
+            cell(deciders), cell(request.status),
+        )  # fmt: skip
+    return grid
+
+
+def production_table(story: Story) -> Any:
+    grid = table("traffic", "rows answered by", "drift.share", title=f"Deployment {DEPLOYMENT}")
+    shares = dict(story.drift_shares)
+    for phase, answered in story.traffic:
+        by = ", ".join(f"{version}: {rows}" for version, rows in sorted(answered.items()))
+        grid.add_row(cell(phase), cell(by), cell(shares.get(phase)))
+    return grid
+
+
+def render(story: Story) -> None:
+    """Print every table, and the refusals the governance rules produced."""
+    show(versions_table(story))
+    if story.refusal:
+        show(f"[bold]Refused by policy {POLICY}[/bold] (v{story.policy_version}):")
+        show(cell(story.refusal))
+    if story.self_approval:
+        show("[bold]Separation of duties[/bold]: " + cell(story.self_approval))
+    show(approvals_table(story))
+    deployment = story.deployment
+    if deployment is not None:
+        routes = ", ".join(f"{r.ref} {r.weight:g}%" for r in deployment.spec.routes)
+        show(f"[bold]{DEPLOYMENT}[/bold] revision {deployment.revision}: {cell(routes)}")
+    show(production_table(story))
+    alert = story.alert
+    if alert is not None:
+        show(
+            f"[bold red]Alert #{alert.id} fired[/bold red]: rule {cell(alert.rule)} "
+            f"on {cell(alert.version)}, {cell(alert.figure)} = {cell(alert.value)} ({cell(alert.severity)})"
+        )
+    for line in story.extra.get("lines", []):
+        show(line)
+    if story.champion is not None:
+        show(f"[bold]{MODEL}@{ALIAS}[/bold] now points to {cell(story.champion.ref)}.")
