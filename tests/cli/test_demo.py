@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
+import httpx
 import pyarrow.parquet as pq
 import pytest
 
@@ -15,6 +18,7 @@ from steward.cli.main import app
 from steward.core.errors import PolicyViolationError
 from steward.settings import Settings
 from tests.cli.conftest import Registry
+from tests.servers import free_port, stop, wait_ready
 
 
 def payload_rows(home: Path) -> int:
@@ -90,3 +94,25 @@ def test_demo_refuses_a_control_plane_uri(registry: Registry) -> None:
     assert result.exit_code == 2
     assert "runs its own inference server" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.slow  # the whole story in a real process, then the console
+def test_demo_leaves_the_console_running(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "STEWARD_HOME": str(tmp_path / "home"), "STEWARD_USER": "tester"}
+    env.pop("STEWARD_URI", None)
+    log = tmp_path / "demo.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "steward", "demo", "--port", str(port)],
+            env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            wait_ready(process, f"http://127.0.0.1:{port}/api/v1/health", log, timeout=300)
+            page = httpx.get(f"http://127.0.0.1:{port}/models/{MODEL}", timeout=30)
+            assert page.status_code == 200 and f"/models/{MODEL}/versions/2" in page.text
+        finally:
+            stop(process)
+    printed = log.read_text()
+    assert f"Console:    http://127.0.0.1:{port}/models/{MODEL}" in printed
+    assert "Traceback" not in printed
