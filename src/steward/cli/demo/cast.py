@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from steward.core.errors import ConflictError
 
 if TYPE_CHECKING:
+    from steward.app import Steward
     from steward.sdk.client import Client
     from steward.settings import Settings
 
@@ -33,6 +34,7 @@ class Cast:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._clients: dict[str, Client] = {}
+        self._app: Steward | None = None
 
     def __getitem__(self, name: str) -> Client:
         from steward.sdk.client import Client
@@ -41,6 +43,15 @@ class Cast:
         if client is None:
             client = self._clients[name] = Client(settings=replace(self.settings, actor=name))
         return client
+
+    @property
+    def app(self) -> Steward:
+        """The services themselves, for what the client has no method for (actors passed per call)."""
+        if self._app is None:
+            from steward.app import Steward
+
+            self._app = Steward.open(self.settings)
+        return self._app
 
     @property
     def admin(self) -> Client:
@@ -66,6 +77,9 @@ class Cast:
         while self._clients:
             _, client = self._clients.popitem()
             client.close()
+        if self._app is not None:
+            self._app.close()
+            self._app = None
 
     def __enter__(self) -> Cast:
         return self

@@ -71,11 +71,12 @@ def features(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[FEATURES]
 
 
-def write_recent(folder: Path, rows: int = 3000) -> tuple[Path, pd.DataFrame]:
-    """Write the labelled recent (drifted) data the retraining run learns from; return its path and
-    its held-out part (what the retrained version is validated on)."""
+def write_recent(folder: Path, rows: int = 3000) -> tuple[Path, Path]:
+    """Write the labelled recent (drifted) data the retraining run learns from, and held-out rows of
+    it that the candidate is validated on; return both paths."""
     folder.mkdir(parents=True, exist_ok=True)
-    recent = make_churn_data(rows, RECENT_SEED, drifted=True)
-    path = folder / "churn-recent.parquet"
-    recent.to_parquet(path, index=False)
-    return path, split(recent)[1]
+    recent, holdout = split(make_churn_data(rows, RECENT_SEED, drifted=True))
+    paths = folder / "churn-recent.parquet", folder / "churn-recent-holdout.parquet"
+    recent.to_parquet(paths[0], index=False)
+    holdout.to_parquet(paths[1], index=False)
+    return paths

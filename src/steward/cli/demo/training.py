@@ -71,3 +71,19 @@ def _logistic() -> Any:
         ]
     )
     return Pipeline([("prepare", prepare), ("model", LogisticRegression(C=1.0, max_iter=1000))])
+
+
+def train(context: Any) -> tuple[Any, dict[str, float]]:
+    """The retraining entry point (``steward.cli.demo.training:train``), run in its own process.
+
+    *context* is the run's :class:`~steward.services.retrain_worker.RetrainContext`: its ``data``
+    (features and ``churned``) and ``params`` (``algorithm``, default ``logistic``). The model is
+    fitted on three quarters of the data and its metrics measured on the rest."""
+    from steward.cli.demo.data import split
+
+    algorithm = str(context.params.get("algorithm", "logistic"))
+    context.progress(0.1, f"fitting a {ALGORITHMS.get(algorithm, algorithm)}")
+    fitted, held_out = split(context.data)
+    model = fit(fitted, algorithm)
+    context.progress(0.8, "measuring it on held-out rows")
+    return model, evaluate(model, held_out)
