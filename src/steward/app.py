@@ -6,6 +6,7 @@ Nothing else in Steward decides which store or artifact backend to use.
 from __future__ import annotations
 
 from functools import cached_property
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -27,7 +28,7 @@ from steward.services.identity import IdentityService
 from steward.services.inventory import InventoryService
 from steward.services.overview import OverviewService
 from steward.services.policies import PolicyService
-from steward.services.registry import RegistryService
+from steward.services.registry import RegistryService, utcnow
 from steward.services.validation import ValidationGate, ValidationService
 from steward.settings import Settings
 from steward.store import open_store
@@ -35,6 +36,7 @@ from steward.store import open_store
 if TYPE_CHECKING:
     from steward.services.live import LiveTrafficReader
     from steward.services.monitoring import MonitoringService
+    from steward.services.retraining import RetrainingService
     from steward.services.webhooks import WebhookService
 
 
@@ -84,6 +86,17 @@ class Steward:
         from steward.services.webhooks import WebhookService
 
         return WebhookService(self.store, self.access)
+
+    @cached_property
+    def retraining(self) -> RetrainingService:
+        """Built on first use; runs keep their logs under ``runs/`` beside the database (or STEWARD_HOME)."""
+        from steward.services.retrain_execution import RunParts
+        from steward.services.retraining import RetrainingService
+
+        uri = self.settings.uri
+        base = Path(uri[len("sqlite:///") :]).parent if uri.startswith("sqlite:///") else self.settings.home
+        parts = RunParts(self.store, self.artifacts, self.registry, self.validation, self.approvals, utcnow)
+        return RetrainingService(parts, base / "runs", self.access)
 
     @cached_property
     def live(self) -> LiveTrafficReader:

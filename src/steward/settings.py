@@ -22,6 +22,8 @@ code never reads the environment itself; it is handed a :class:`Settings`.
                        (default 300; 0 turns the scheduler off)
 ``STEWARD_WEBHOOK_INTERVAL``  seconds between the control plane's webhook delivery
                        rounds (default 1; 0 turns delivery off in that process)
+``STEWARD_RETRAIN_INTERVAL``  seconds between the control plane's retraining rounds
+                       (triggers evaluated, queued runs executed; default 5; 0 off)
 =====================  ===========================================================
 
 The config file is TOML with the same keys in lower case, without the
@@ -54,6 +56,7 @@ ENV_VARS = (
     "STEWARD_AUTH",
     "STEWARD_MONITOR_INTERVAL",
     "STEWARD_WEBHOOK_INTERVAL",
+    "STEWARD_RETRAIN_INTERVAL",
 )
 AUTH_MODES = ("off", "on")
 
@@ -77,6 +80,7 @@ class Settings:
 
     monitor_interval: float = 300.0
     webhook_interval: float = 1.0
+    retrain_interval: float = 5.0
 
     @property
     def is_remote(self) -> bool:
@@ -131,6 +135,9 @@ class Settings:
             monitor_interval=_seconds(env.get("STEWARD_MONITOR_INTERVAL") or config.get("monitor_interval")),
             webhook_interval=_webhook_seconds(
                 env.get("STEWARD_WEBHOOK_INTERVAL") or config.get("webhook_interval")
+            ),
+            retrain_interval=_retrain_seconds(
+                env.get("STEWARD_RETRAIN_INTERVAL") or config.get("retrain_interval")
             ),
         )
 
@@ -191,6 +198,21 @@ def _webhook_seconds(value: Any) -> float:
     if not 0 <= seconds < 10**6:
         raise InvalidInputError(
             f"Bad webhook_interval {value!r}: seconds between webhook deliveries, e.g. 1 (0 turns it off)."
+        )
+    return seconds
+
+
+def _retrain_seconds(value: Any) -> float:
+    """The retraining interval: seconds from 0 (off) up; 5 when not set."""
+    if value is None or value == "":
+        return 5.0
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if not 0 <= seconds < 10**6:
+        raise InvalidInputError(
+            f"Bad retrain_interval {value!r}: seconds between retraining rounds, e.g. 5 (0 turns it off)."
         )
     return seconds
 

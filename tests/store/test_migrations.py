@@ -56,6 +56,9 @@ TABLES = {
     "findings",
     "webhooks",
     "webhook_deliveries",
+    "retrain_configs",
+    "retrain_runs",
+    "retrain_cursors",
     migrate.VERSION_TABLE,
 }
 

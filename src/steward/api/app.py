@@ -28,6 +28,7 @@ from steward.api.routes import (
     models,
     monitoring,
     policies,
+    retraining,
     tokens,
     users,
     validation,
@@ -81,6 +82,7 @@ def create_app(steward: Steward) -> FastAPI:
         findings,
         events,
         webhooks,
+        retraining,
     )
     for module in routers:  # with auth on, every route but /health needs a token
         app.include_router(module.router, dependencies=[Depends(signed_in)])

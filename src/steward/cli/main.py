@@ -31,6 +31,7 @@ from steward.cli import (
     monitor,
     policy,
     register,
+    retrain,
     score,
     serve,
     server,
@@ -71,6 +72,7 @@ COMMAND_ORDER = (
     "audit",
     "events",
     "webhooks",
+    "retrain",
     "users",
     "tokens",
     "server",
@@ -150,6 +152,7 @@ app.add_typer(findings.app, name="findings")
 app.add_typer(users.app, name="users")
 app.add_typer(tokens.app, name="tokens")
 app.add_typer(webhooks.app, name="webhooks")
+app.add_typer(retrain.app, name="retrain")
 app.command("register")(register.register)
 app.command("server")(server.server)
 app.command("serve")(serve.serve)

@@ -61,6 +61,7 @@ def serve(settings: Settings, host: str, port: int) -> None:
 
     from steward.api.app import create_app
     from steward.app import Steward
+    from steward.services.retraining import RetrainingScheduler
     from steward.services.scheduler import MonitoringScheduler
     from steward.services.webhooks import WebhookDispatcher
 
@@ -70,17 +71,22 @@ def serve(settings: Settings, host: str, port: int) -> None:
             lambda: steward.monitoring, settings.monitor_interval, actor="scheduler"
         )
         dispatcher = WebhookDispatcher(lambda: steward.webhooks, settings.webhook_interval)
+        retrainer = RetrainingScheduler(
+            lambda: steward.retraining, settings.retrain_interval, actor="scheduler"
+        )
         print_banner(settings, host, port)
         if settings.auth_enabled and steward.identities.needs_first_admin():
             print_first_sign_in(settings)
         scheduler.start()
         dispatcher.start()
+        retrainer.start()
         try:
             with _sigterm_as_interrupt():
                 uvicorn.run(api, host=host, port=port, log_level="info")
         except KeyboardInterrupt:
             pass
         finally:
+            retrainer.stop()
             dispatcher.stop()
             scheduler.stop()
     note("Stopped.")
@@ -124,6 +130,9 @@ def print_banner(settings: Settings, host: str, port: int) -> None:
     pace = settings.webhook_interval
     rounds = f"every {pace:g} s" if pace > 0 else "off (STEWARD_WEBHOOK_INTERVAL=0)"
     out.print(f"  Webhook deliveries:   {rounds}", markup=False, soft_wrap=True)
+    every_retrain = settings.retrain_interval
+    retrains = f"every {every_retrain:g} s" if every_retrain > 0 else "off (STEWARD_RETRAIN_INTERVAL=0)"
+    out.print(f"  Retraining rounds:    {retrains}", markup=False, soft_wrap=True)
     out.print("  Press Ctrl+C to stop.", markup=False, soft_wrap=True)
 
 

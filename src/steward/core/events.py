@@ -72,6 +72,13 @@ ACTION_TYPES: dict[str, str] = {
     # the webhooks themselves
     "webhook.create": "webhook.changed",
     "webhook.delete": "webhook.changed",
+    # retraining
+    "retrain.configure": "retraining.configured",
+    "retrain.remove": "retraining.configured",
+    "retrain.start": "retraining.started",
+    "retrain.skip": "retraining.skipped",
+    "retrain.cancel": "retraining.finished",
+    "retrain.finish": "retraining.finished",
 }
 
 #: Every type a subscription can ask for, sorted.

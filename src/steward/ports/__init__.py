@@ -21,6 +21,7 @@ from steward.ports.governance import (
 )
 from steward.ports.monitoring import AlertRepository, MonitoringRepository
 from steward.ports.registry import AuditLog, ModelRepository
+from steward.ports.retraining import RetrainRepository
 from steward.ports.store import Store, Transaction
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "MonitoringRepository",
     "PolicyRepository",
     "Predictor",
+    "RetrainRepository",
     "Store",
     "Transaction",
     "ValidationRepository",

@@ -18,6 +18,7 @@ from steward.ports.governance import (
 )
 from steward.ports.monitoring import AlertRepository, MonitoringRepository
 from steward.ports.registry import AuditLog, ModelRepository
+from steward.ports.retraining import RetrainRepository
 
 
 class Transaction(Protocol):
@@ -35,6 +36,7 @@ class Transaction(Protocol):
     cards: CardRepository
     findings: FindingRepository
     webhooks: WebhookRepository
+    retraining: RetrainRepository
 
 
 class Store(Protocol):

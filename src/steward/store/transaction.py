@@ -21,6 +21,7 @@ from steward.ports import (
     ModelRepository,
     MonitoringRepository,
     PolicyRepository,
+    RetrainRepository,
     ValidationRepository,
     WebhookRepository,
 )
@@ -38,6 +39,7 @@ from steward.store.migrate import upgrade
 from steward.store.models import SqlModelRepository
 from steward.store.monitoring import SqlMonitoringRepository
 from steward.store.policies import SqlPolicyRepository
+from steward.store.retraining import SqlRetrainRepository
 from steward.store.validation import SqlValidationRepository
 from steward.store.webhooks import SqlWebhookRepository
 
@@ -65,6 +67,7 @@ class SqlTransaction:
     cards: CardRepository
     findings: FindingRepository
     webhooks: WebhookRepository
+    retraining: RetrainRepository
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
@@ -82,6 +85,7 @@ class SqlTransaction:
         self.cards = SqlCardRepository(connection)
         self.findings = SqlFindingRepository(connection)
         self.webhooks = SqlWebhookRepository(connection)
+        self.retraining = SqlRetrainRepository(connection)
 
 
 class SqlStore:
