@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from steward.services.live import LiveTrafficReader
     from steward.services.monitoring import MonitoringService
     from steward.services.retraining import RetrainingService
+    from steward.services.rollout import RolloutService
     from steward.services.webhooks import WebhookService
 
 
@@ -104,6 +105,15 @@ class Steward:
         from steward.services.live import LiveTrafficReader
 
         return LiveTrafficReader(self.settings.payloads, self.settings.payloads_options or None)
+
+    @cached_property
+    def rollouts(self) -> RolloutService:
+        """Progressive rollouts: judged from the payload log, changed through the deployments."""
+        from steward.services.rollout import RolloutService
+
+        return RolloutService(
+            self.store, self.deployments, self.registry, lambda: self.live, access=self.access
+        )
 
     @classmethod
     def open(cls, settings: Settings) -> Steward:

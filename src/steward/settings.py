@@ -24,6 +24,8 @@ code never reads the environment itself; it is handed a :class:`Settings`.
                        rounds (default 1; 0 turns delivery off in that process)
 ``STEWARD_RETRAIN_INTERVAL``  seconds between the control plane's retraining rounds
                        (triggers evaluated, queued runs executed; default 5; 0 off)
+``STEWARD_ROLLOUT_INTERVAL``  seconds between the control plane's rollout checks
+                       (default 5; 0 turns the rollout controller off in that process)
 =====================  ===========================================================
 
 The config file is TOML with the same keys in lower case, without the
@@ -57,6 +59,7 @@ ENV_VARS = (
     "STEWARD_MONITOR_INTERVAL",
     "STEWARD_WEBHOOK_INTERVAL",
     "STEWARD_RETRAIN_INTERVAL",
+    "STEWARD_ROLLOUT_INTERVAL",
 )
 AUTH_MODES = ("off", "on")
 
@@ -81,6 +84,7 @@ class Settings:
     monitor_interval: float = 300.0
     webhook_interval: float = 1.0
     retrain_interval: float = 5.0
+    rollout_interval: float = 5.0
 
     @property
     def is_remote(self) -> bool:
@@ -138,6 +142,9 @@ class Settings:
             ),
             retrain_interval=_retrain_seconds(
                 env.get("STEWARD_RETRAIN_INTERVAL") or config.get("retrain_interval")
+            ),
+            rollout_interval=_rollout_seconds(
+                env.get("STEWARD_ROLLOUT_INTERVAL") or config.get("rollout_interval")
             ),
         )
 
@@ -213,6 +220,21 @@ def _retrain_seconds(value: Any) -> float:
     if not 0 <= seconds < 10**6:
         raise InvalidInputError(
             f"Bad retrain_interval {value!r}: seconds between retraining rounds, e.g. 5 (0 turns it off)."
+        )
+    return seconds
+
+
+def _rollout_seconds(value: Any) -> float:
+    """The rollout controller's interval: seconds from 0 (off) up; 5 when not set."""
+    if value is None or value == "":
+        return 5.0
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if not 0 <= seconds < 10**6:
+        raise InvalidInputError(
+            f"Bad rollout_interval {value!r}: seconds between rollout checks, e.g. 5 (0 turns it off)."
         )
     return seconds
 

@@ -59,6 +59,7 @@ TABLES = {
     "retrain_configs",
     "retrain_runs",
     "retrain_cursors",
+    "rollouts",
     migrate.VERSION_TABLE,
 }
 

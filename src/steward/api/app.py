@@ -29,6 +29,7 @@ from steward.api.routes import (
     monitoring,
     policies,
     retraining,
+    rollouts,
     tokens,
     users,
     validation,
@@ -83,6 +84,7 @@ def create_app(steward: Steward) -> FastAPI:
         events,
         webhooks,
         retraining,
+        rollouts,
     )
     for module in routers:  # with auth on, every route but /health needs a token
         app.include_router(module.router, dependencies=[Depends(signed_in)])

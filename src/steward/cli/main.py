@@ -32,6 +32,7 @@ from steward.cli import (
     policy,
     register,
     retrain,
+    rollout,
     score,
     serve,
     server,
@@ -67,6 +68,7 @@ COMMAND_ORDER = (
     "policy",
     "deploy",
     "kill",
+    "rollout",
     "score",
     "monitor",
     "audit",
@@ -143,6 +145,7 @@ app.add_typer(versions.app, name="versions")
 app.add_typer(alias.app, name="alias")
 app.add_typer(deploy.app, name="deploy")
 app.add_typer(kill.app, name="kill")
+app.add_typer(rollout.app, name="rollout")
 app.add_typer(monitor.app, name="monitor")
 app.add_typer(audit.app, name="audit")
 app.add_typer(approvals.app, name="approvals")

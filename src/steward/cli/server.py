@@ -62,6 +62,7 @@ def serve(settings: Settings, host: str, port: int) -> None:
     from steward.api.app import create_app
     from steward.app import Steward
     from steward.services.retraining import RetrainingScheduler
+    from steward.services.rollout_controller import RolloutController
     from steward.services.scheduler import MonitoringScheduler
     from steward.services.webhooks import WebhookDispatcher
 
@@ -74,12 +75,14 @@ def serve(settings: Settings, host: str, port: int) -> None:
         retrainer = RetrainingScheduler(
             lambda: steward.retraining, settings.retrain_interval, actor="scheduler"
         )
+        controller = RolloutController(lambda: steward.rollouts, settings.rollout_interval)
         print_banner(settings, host, port)
         if settings.auth_enabled and steward.identities.needs_first_admin():
             print_first_sign_in(settings)
         scheduler.start()
         dispatcher.start()
         retrainer.start()
+        controller.start()
         try:
             with _sigterm_as_interrupt():
                 uvicorn.run(api, host=host, port=port, log_level="info")
@@ -87,6 +90,7 @@ def serve(settings: Settings, host: str, port: int) -> None:
             pass
         finally:
             retrainer.stop()
+            controller.stop()
             dispatcher.stop()
             scheduler.stop()
     note("Stopped.")

@@ -54,6 +54,12 @@ ACTION_TYPES: dict[str, str] = {
     "deployment.revive": "kill_switch.released",
     "version.kill": "kill_switch.engaged",
     "version.revive": "kill_switch.released",
+    # progressive rollout
+    "rollout.start": "rollout.started",
+    "rollout.step": "rollout.stepped",
+    "rollout.promote": "rollout.finished",
+    "rollout.rollback": "rollout.finished",
+    "rollout.abort": "rollout.finished",
     # monitoring and alerts
     "monitoring.configure": "monitoring.configured",
     "monitoring.reference.set": "monitoring.reference_set",

@@ -22,6 +22,7 @@ from steward.ports.governance import (
 from steward.ports.monitoring import AlertRepository, MonitoringRepository
 from steward.ports.registry import AuditLog, ModelRepository
 from steward.ports.retraining import RetrainRepository
+from steward.ports.rollouts import RolloutRepository
 from steward.ports.store import Store, Transaction
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "PolicyRepository",
     "Predictor",
     "RetrainRepository",
+    "RolloutRepository",
     "Store",
     "Transaction",
     "ValidationRepository",

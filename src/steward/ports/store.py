@@ -19,6 +19,7 @@ from steward.ports.governance import (
 from steward.ports.monitoring import AlertRepository, MonitoringRepository
 from steward.ports.registry import AuditLog, ModelRepository
 from steward.ports.retraining import RetrainRepository
+from steward.ports.rollouts import RolloutRepository
 
 
 class Transaction(Protocol):
@@ -37,6 +38,7 @@ class Transaction(Protocol):
     findings: FindingRepository
     webhooks: WebhookRepository
     retraining: RetrainRepository
+    rollouts: RolloutRepository
 
 
 class Store(Protocol):

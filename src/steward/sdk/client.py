@@ -28,6 +28,7 @@ from steward.sdk.explain import ExplainMethods, Explanations
 from steward.sdk.governance import EmbeddedGovernance, GovernanceMethods
 from steward.sdk.monitoring import Monitoring, MonitoringMethods
 from steward.sdk.retraining import EmbeddedRetraining, RemoteRetraining, Retraining, RetrainingMethods
+from steward.sdk.rollouts import EmbeddedRollouts, RemoteRollouts, RolloutMethods, Rollouts
 from steward.sdk.scoring import ScoringMethods
 from steward.sdk.validation import ValidationMethods, Validations
 from steward.services.environment import git_commit, package_versions, python_version
@@ -100,6 +101,7 @@ class Client(
     CardMethods,
     EventMethods,
     RetrainingMethods,
+    RolloutMethods,
 ):
     """Register, find, load, label and deploy models.
 
@@ -146,6 +148,7 @@ class Client(
             self._cards: Cards = RemoteCards(remote)
             self._events: Events = RemoteEvents(remote.http)
             self._retraining: Retraining = RemoteRetraining(remote.http)
+            self._rollouts: Rollouts = RemoteRollouts(remote.http)
             self._closers.append(remote)
         else:
             from steward.app import Steward
@@ -163,6 +166,7 @@ class Client(
             self._cards = EmbeddedCards(app.cards, app.inventory, app.evidence)
             self._events = EmbeddedEvents(app)
             self._retraining = EmbeddedRetraining(app)
+            self._rollouts = EmbeddedRollouts(app)
             self._closers.append(app)
             if self.settings.auth_enabled and self.settings.token:  # signed in: the token decides who acts
                 self.actor = app.identities.authenticate(self.settings.token)

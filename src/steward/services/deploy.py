@@ -190,25 +190,45 @@ class DeploymentService:
         make: Change,
         permission: Permission = Permission.DEPLOY,
     ) -> Deployment:
+        with self.store.write() as tx:
+            return self.change_in(tx, name, action, make, actor=actor, reason=reason, permission=permission)
+
+    def change_in(
+        self,
+        tx: Transaction,
+        name: str,
+        action: str,
+        make: Change,
+        *,
+        actor: str,
+        reason: str = "",
+        permission: Permission | None = Permission.DEPLOY,
+    ) -> Deployment:
+        """A change inside a transaction the caller holds, so the caller's own record of why (a
+        rollout's step) commits with it. ``permission=None`` skips the permission checks (the
+        caller checked when the work was authorised); the environment's policies always apply."""
         check_deployment_name(name)
         _check_reason(reason)
-        with self.store.write() as tx:
-            current = tx.deployments.get(name, lock=True)
+        current = tx.deployments.get(name, lock=True)
+        if permission is not None:
             self._require(tx, actor, current.spec, permission=permission)
-            spec = _same_environment(name, _checked(make(current, tx)), current.spec)
+        spec = _same_environment(name, _checked(make(current, tx)), current.spec)
+        if permission is not None:
             self._require(tx, actor, spec, permission=permission)
-            if (
-                spec.killed != current.spec.killed and permission is not Permission.KILL_SWITCH
-            ):  # stopping or reviving, however it is asked for
-                self._require(tx, actor, current.spec, spec, permission=Permission.KILL_SWITCH)
-            if spec == current.spec:
-                return current
-            _resolve_all(tx, spec)
-            self._enforce(tx, name, spec, current.spec)
-            at = self.clock()
-            changed = tx.deployments.append_revision(name, spec, actor=actor, at=at, reason=reason)
-            tx.audit.append(_event(action, changed, current, reason))
-            return changed
+        if (
+            permission is not None
+            and spec.killed != current.spec.killed
+            and permission is not Permission.KILL_SWITCH
+        ):  # stopping or reviving, however it is asked for
+            self._require(tx, actor, current.spec, spec, permission=Permission.KILL_SWITCH)
+        if spec == current.spec:
+            return current
+        _resolve_all(tx, spec)
+        self._enforce(tx, name, spec, current.spec)
+        at = self.clock()
+        changed = tx.deployments.append_revision(name, spec, actor=actor, at=at, reason=reason)
+        tx.audit.append(_event(action, changed, current, reason))
+        return changed
 
     def kill_version(self, ref: str, *, actor: str, reason: str) -> KilledVersion:
         """The kill switch for a version (``churn/3``, or an alias's version now): every deployment

@@ -130,6 +130,24 @@ class LiveTrafficReader:
             truncated,
         )
 
+    def records(
+        self, deployment: str, start: datetime, end: datetime | None = None, *, outputs: bool = False
+    ) -> pa.Table:
+        """Every record (primary and shadow) of *deployment* logged in [start, end) (end: now), with
+        ``request_id``, ``version``, ``role``, ``time``, ``status``, ``latency_ms`` and, with *outputs*,
+        the ``outputs`` struct: what rollouts judge versions on (bounded like :meth:`recent`)."""
+        check_deployment_name(deployment)
+        end = (end or self.clock()).astimezone(UTC)
+        start = start.astimezone(UTC)
+        fs, paths, _ = self._files(deployment, start, end)
+        wanted = (*COLUMNS, "version", "request_id", *(("outputs",) if outputs else ()))
+        table = _table(fs, paths, wanted)
+        if table is None or table.num_rows == 0:
+            return pa.table({name: pa.array([], pa.null()) for name in wanted})
+        stamps = table["time"].cast(pa.timestamp("us", tz="UTC")).cast(pa.int64())
+        keep = pc.and_(pc.greater_equal(stamps, _micros(start)), pc.less(stamps, _micros(end)))
+        return table.filter(keep)
+
     def _files(self, deployment: str, start: datetime, end: datetime) -> tuple[Any, list[str], bool]:
         from fsspec.core import url_to_fs
 
@@ -167,14 +185,15 @@ def _read(fs: Any, paths: list[str], start: datetime, end: datetime) -> Arrays:
     return times[keep], statuses[keep], latencies[keep]
 
 
-def _table(fs: Any, paths: list[str]) -> pa.Table | None:
-    """The four columns of every file, read as one dataset (threads, native I/O on a local folder);
-    if a file is damaged, file by file, leaving the damaged ones out as monitoring runs do."""
+def _table(fs: Any, paths: list[str], columns: tuple[str, ...] = COLUMNS) -> pa.Table | None:
+    """The *columns* of every file (the four of :data:`COLUMNS` by default), read as one dataset
+    (threads, native I/O on a local folder); if a file is damaged or the files' types differ
+    (outputs of different models), file by file, leaving the damaged ones out as monitoring runs do."""
     if not paths:
         return None
     native = pafs.LocalFileSystem() if "file" in _protocols(fs) else fs
     try:
-        return ds.dataset(paths, filesystem=native, format="parquet").to_table(columns=list(COLUMNS))
+        return ds.dataset(paths, filesystem=native, format="parquet").to_table(columns=list(columns))
     except (pa.ArrowException, OSError):
         pass
     tables = []
@@ -182,11 +201,19 @@ def _table(fs: Any, paths: list[str]) -> pa.Table | None:
         try:
             with fs.open(path, "rb") as handle:
                 parquet = pq.ParquetFile(handle)
-                wanted = [c for c in COLUMNS if c in parquet.schema_arrow.names]
+                wanted = [c for c in columns if c in parquet.schema_arrow.names]
                 tables.append(parquet.read(columns=wanted))
         except (pa.ArrowException, OSError):
             continue
-    return pa.concat_tables(tables, promote_options="permissive") if tables else None
+    if not tables:
+        return None
+    try:
+        return pa.concat_tables(tables, promote_options="permissive")
+    except pa.ArrowException:  # outputs typed differently by different models: keep the rest
+        return pa.concat_tables(
+            [t.drop_columns(["outputs"]) if "outputs" in t.column_names else t for t in tables],
+            promote_options="permissive",
+        )
 
 
 def _protocols(fs: Any) -> tuple[str, ...]:

@@ -22,6 +22,7 @@ from steward.ports import (
     MonitoringRepository,
     PolicyRepository,
     RetrainRepository,
+    RolloutRepository,
     ValidationRepository,
     WebhookRepository,
 )
@@ -40,6 +41,7 @@ from steward.store.models import SqlModelRepository
 from steward.store.monitoring import SqlMonitoringRepository
 from steward.store.policies import SqlPolicyRepository
 from steward.store.retraining import SqlRetrainRepository
+from steward.store.rollouts import SqlRolloutRepository
 from steward.store.validation import SqlValidationRepository
 from steward.store.webhooks import SqlWebhookRepository
 
@@ -68,6 +70,7 @@ class SqlTransaction:
     findings: FindingRepository
     webhooks: WebhookRepository
     retraining: RetrainRepository
+    rollouts: RolloutRepository
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
@@ -86,6 +89,7 @@ class SqlTransaction:
         self.findings = SqlFindingRepository(connection)
         self.webhooks = SqlWebhookRepository(connection)
         self.retraining = SqlRetrainRepository(connection)
+        self.rollouts = SqlRolloutRepository(connection)
 
 
 class SqlStore:

@@ -1,0 +1,20 @@
+"""Plain-Python models for the live rollout test, importable by the ``steward serve`` process."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+
+class Scorer:
+    """Answers ``2 * x``, after sleeping *delay* seconds per call (a slow challenger)."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
+
+    def predict(self, data: Any) -> Any:
+        if self.delay:
+            time.sleep(self.delay)
+        return np.asarray(data["x"], dtype=np.float64) * 2.0
