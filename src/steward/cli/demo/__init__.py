@@ -6,11 +6,14 @@ as versions of ``churn-demo``; both are validated, the policy
 approve the good one, which becomes champion and is deployed as
 ``churn-demo-api`` behind a real inference server on a loopback port. Normal
 traffic, then drifted traffic, flows through it; monitoring windows of 500
-rows make the drift alert fire. Then the control plane serves the console.
+rows make the drift alert fire, and the alert triggers a retraining run on
+recent data. Its candidate is validated against the champion, approved by the
+two reviewers, rolled out as a canary while traffic flows and promoted to
+champion. Then the control plane serves the console.
 
-Running it again in the same home adds versions (the next numbers) and moves
-``champion`` to the new good one; users, the policy, the deployment and the
-alert rule are reused.
+Running it again in the same home adds versions (the next numbers) and tells
+the same story with them; users, the policy, the deployment, the alert rule and
+the retraining configuration are reused (see docs/demo.md).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Annotated
 
 import typer
 
+from steward.cli.demo import lifecycle
 from steward.cli.demo import story as steps_of
 from steward.cli.demo.cast import Cast
 from steward.cli.demo.story import ALIAS, DEPLOYMENT, MODEL, Story
@@ -34,7 +38,7 @@ from steward.settings import Settings
 __all__ = ["ALIAS", "DEPLOYMENT", "MODEL", "demo"]
 
 #: The number of steps the progress bar counts.
-STEPS = 11
+STEPS = 14
 
 
 def demo(
@@ -84,14 +88,21 @@ def run_story(story: Story, cast: Cast, settings: Settings) -> None:
         progress.next(f"Promoting it to {ALIAS} and deploying {DEPLOYMENT}")
         s.promote(story, cast, good)
         s.deploy(story, cast)
-        progress.next("Setting the monitoring reference and the drift alert")
+        progress.next("Setting the monitoring reference, the drift alert and retraining on it")
         s.watch(story, cast)
+        lifecycle.configure_retraining(story, cast)
         progress.next("Starting the inference server")
         with InferenceServer(settings, DEPLOYMENT) as server:
             progress.next("Sending normal traffic")
             s.serve_traffic(story, cast, server, drifted=False)
             progress.next("Sending drifted traffic until the drift alert fires")
             s.serve_traffic(story, cast, server, drifted=True)
+            progress.next("The alert triggers a retraining run on recent data")
+            lifecycle.retrain(story, cast)
+            progress.next("Two reviewers approve the retrained version")
+            lifecycle.approve_candidate(story, cast)
+            progress.next("Canary: stepping it up while traffic flows and guardrails hold")
+            lifecycle.canary(story, cast, server)
 
 
 def _check_embedded(settings: Settings) -> None:
@@ -124,6 +135,8 @@ def _print_next(story: Story, prefix: str, port: int, no_serve: bool) -> None:
         f"{prefix} validations {weak}",
         f"{prefix} approvals list --model {MODEL}",
         f"{prefix} monitor alerts list --deployment {DEPLOYMENT}",
+        f"{prefix} retrain runs {MODEL}",
+        f"{prefix} rollout status {DEPLOYMENT}",
         f"{prefix} audit verify",
     ):
         out.print(f"  {command}", markup=False, soft_wrap=True)

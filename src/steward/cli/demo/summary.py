@@ -52,27 +52,51 @@ def production_table(story: Story) -> Any:
     return grid
 
 
+def retrain_line(story: Story) -> str:
+    run = story.extra.get("retrain")
+    if run is None:
+        return ""
+    verdict = {True: "passed", False: "failed", None: "not run"}[run.validation_passed]
+    return (
+        f"[bold]Retraining run #{run.id}[/bold] ({cell(run.trigger)}: {cell(run.trigger_detail)}) "
+        f"{cell(run.state)}: trained {cell(run.candidate)} from {cell(run.parent)}, validation run "
+        f"#{cell(run.validation_run)} against the champion {verdict}; {cell(run.outcome)}"
+    )
+
+
+def rollout_table(story: Story) -> Any:
+    rollout = story.extra.get("rollout")
+    if rollout is None:
+        return None
+    title = f"Canary of {rollout.challenger} on {DEPLOYMENT}: {rollout.state}"
+    grid = table("at (UTC)", "event", "weight", "why", title=title)
+    for event in rollout.history:
+        grid.add_row(cell(event.at), cell(event.kind), cell(f"{event.weight:g}%"), cell(event.reason))
+    return grid
+
+
 def render(story: Story) -> None:
     """Print every table, and the refusals the governance rules produced."""
     show(versions_table(story))
     if story.refusal:
-        show(f"[bold]Refused by policy {POLICY}[/bold] (v{story.policy_version}):")
-        show(cell(story.refusal))
+        show(f"[bold]Refused by policy {POLICY}[/bold] (v{story.policy_version}):", cell(story.refusal))
     if story.self_approval:
         show("[bold]Separation of duties[/bold]: " + cell(story.self_approval))
-    show(approvals_table(story))
-    deployment = story.deployment
-    if deployment is not None:
-        routes = ", ".join(f"{r.ref} {r.weight:g}%" for r in deployment.spec.routes)
-        show(f"[bold]{DEPLOYMENT}[/bold] revision {deployment.revision}: {cell(routes)}")
-    show(production_table(story))
+    show(approvals_table(story), production_table(story))
     alert = story.alert
     if alert is not None:
         show(
             f"[bold red]Alert #{alert.id} fired[/bold red]: rule {cell(alert.rule)} "
             f"on {cell(alert.version)}, {cell(alert.figure)} = {cell(alert.value)} ({cell(alert.severity)})"
         )
-    for line in story.extra.get("lines", []):
-        show(line)
+    if retrain_line(story):
+        show(retrain_line(story))
+    canary = rollout_table(story)
+    if canary is not None:
+        show(canary)
+    deployment = story.deployment
+    if deployment is not None:
+        routes = ", ".join(f"{r.ref} {r.weight:g}%" for r in deployment.spec.routes)
+        show(f"[bold]{DEPLOYMENT}[/bold] revision {deployment.revision}: {cell(routes)}")
     if story.champion is not None:
         show(f"[bold]{MODEL}@{ALIAS}[/bold] now points to {cell(story.champion.ref)}.")
