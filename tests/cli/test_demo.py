@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -21,12 +22,13 @@ from tests.cli.conftest import Registry
 from tests.servers import free_port, stop, wait_ready
 
 
-def payload_rows(home: Path) -> int:
+def payload_versions(home: Path) -> Counter[str]:
+    """Requests in the payload log, by the version that answered."""
     files = sorted((home / "payloads" / f"deployment={DEPLOYMENT}").rglob("*.parquet"))
-    return sum(pq.read_metadata(f).num_rows for f in files)
+    return Counter(v for f in files for v in pq.read_table(f, columns=["version"]).column(0).to_pylist())
 
 
-@pytest.mark.slow  # the whole story, twice: about 30 s
+@pytest.mark.slow  # the whole story, twice: a minute or two
 def test_demo_tells_the_story_then_serves_and_runs_again(
     registry: Registry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -46,24 +48,44 @@ def test_demo_tells_the_story_then_serves_and_runs_again(
     assert served[0][0].uri == registry.uri
 
     with Client(registry.uri) as client:
-        weak, good = client.get(f"{MODEL}/1"), client.get(f"{MODEL}/2")
-        assert weak.aliases == () and client.get(f"{MODEL}@{ALIAS}").version == 2
+        weak, good, retrained = (client.get(f"{MODEL}/{n}") for n in (1, 2, 3))
+        assert weak.aliases == () and client.get(f"{MODEL}@{ALIAS}").version == 3
         weak_runs, good_runs = client.validation_runs(weak.ref), client.validation_runs(good.ref)
         assert [r.passed for r in weak_runs] == [False] and "metric:roc_auc" in weak_runs[0].failed
         assert [r.passed for r in good_runs] == [True]
         with pytest.raises(PolicyViolationError):  # the refusal still holds
             client.set_alias(MODEL, ALIAS, 1)
-        assert [e.version for e in client.alias_history(MODEL, ALIAS)] == [2]  # never on version 1
+        assert [e.version for e in client.alias_history(MODEL, ALIAS)] == [2, 3]  # never on version 1
 
-        (request,) = client.approvals(model=MODEL)
-        assert request.version == 2 and request.requested_by == "dana"
-        approvers = request.approvers
-        assert len(approvers) == 2 and len(set(approvers)) == 2 and "dana" not in approvers
-        assert good.created_by == "dana"
+        requests = sorted(client.approvals(model=MODEL), key=lambda r: r.id)
+        assert [(r.version, r.target, r.requested_by) for r in requests] == [
+            (2, ALIAS, "dana"),
+            (3, ALIAS, "dana"),
+        ]
+        for request in requests:
+            approvers = request.approvers
+            assert len(approvers) == 2 and len(set(approvers)) == 2 and "dana" not in approvers
+        assert good.created_by == retrained.created_by == "dana"
+
+        (run,) = client.retraining_runs(MODEL)
+        assert (run.state, run.trigger, run.parent, run.candidate) == (
+            "succeeded",
+            "alert",
+            good.ref,
+            retrained.ref,
+        )
+        assert run.validation_passed is True and run.approval == requests[1].id
+        assert retrained.lineage.parent == good.ref
+        assert [r.passed for r in client.validation_runs(retrained.ref)] == [True]
+
+        (rollout,) = client.rollouts(DEPLOYMENT)
+        assert (rollout.state, rollout.challenger) == ("promoted", retrained.ref)
+        assert [e.kind for e in rollout.history][-1] == "promoted"
+        assert [e.weight for e in rollout.history if e.kind in ("start", "step")] == [20.0, 50.0, 100.0]
 
         deployment = client.get_deployment(DEPLOYMENT)
         assert [(r.ref, r.weight) for r in deployment.spec.routes] == [(f"{MODEL}@{ALIAS}", 100.0)]
-        (alert,) = client.alerts(deployment=DEPLOYMENT)
+        (alert,) = client.alerts(deployment=DEPLOYMENT)  # the drift alert, once
         assert alert.rule == ALERT_RULE and alert.version == good.ref and alert.value is not None
         assert alert.value >= 0.5
         shares = client.figures(DEPLOYMENT, "drift.share", version=good.ref)
@@ -73,17 +95,25 @@ def test_demo_tells_the_story_then_serves_and_runs_again(
         predictions = client.load(good).predict(sample)
     assert len(predictions) == 5 and set(predictions) <= {0, 1}
     home = Path(os.environ["STEWARD_HOME"])
-    assert payload_rows(home) == 2 * 500 // 20  # one record per request of 20 rows
+    logged = payload_versions(home)  # a record per request of 20 rows: normal, drifted, then the canary's
+    assert logged[good.ref] > 2 * 500 // 20 and logged[retrained.ref] > 0
+    assert set(logged) == {good.ref, retrained.ref}
 
     again = registry.run("demo", "--no-serve")
     assert again.exit_code == 0, again.output
     assert "Console:" not in again.stdout and "/docs" not in again.stdout  # no server, no URLs
-    assert f"{MODEL}@{ALIAS} now points to {MODEL}/4" in again.stdout
+    assert f"{MODEL}@{ALIAS} now points to {MODEL}/6" in again.stdout
     with Client(registry.uri) as client:
-        assert client.get(MODEL).version == 4
-        assert client.get(f"{MODEL}@{ALIAS}").version == 4
-        assert client.get(f"{MODEL}/3").aliases == ()
-        assert len(client.approvals(model=MODEL)) == 2
+        assert client.get(MODEL).version == 6
+        assert client.get(f"{MODEL}@{ALIAS}").version == 6
+        assert client.get(f"{MODEL}/4").aliases == ()
+        assert len(client.approvals(model=MODEL)) == 4
+        runs = client.retraining_runs(MODEL)
+        assert [(r.state, r.candidate) for r in runs] == [
+            ("succeeded", f"{MODEL}/6"),
+            ("succeeded", f"{MODEL}/3"),
+        ]
+        assert [r.state for r in client.rollouts(DEPLOYMENT)] == ["promoted", "promoted"]
         assert len(client.get_policy(POLICY).source) > 0 and client.get_policy(POLICY).version == 1
         assert len(client.alerts(deployment=DEPLOYMENT)) == 2
     assert served == served[:1]  # --no-serve did not serve
@@ -110,7 +140,7 @@ def test_demo_leaves_the_console_running(tmp_path: Path) -> None:
         try:
             wait_ready(process, f"http://127.0.0.1:{port}/api/v1/health", log, timeout=300)
             page = httpx.get(f"http://127.0.0.1:{port}/models/{MODEL}", timeout=30)
-            assert page.status_code == 200 and f"/models/{MODEL}/versions/2" in page.text
+            assert page.status_code == 200 and f"/models/{MODEL}/versions/3" in page.text
         finally:
             stop(process)
     printed = log.read_text()
