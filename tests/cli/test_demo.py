@@ -146,3 +146,12 @@ def test_demo_leaves_the_console_running(tmp_path: Path) -> None:
     printed = log.read_text()
     assert f"Console:    http://127.0.0.1:{port}/models/{MODEL}" in printed
     assert "Traceback" not in printed
+
+
+def test_demo_refuses_sign_in_on(registry: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STEWARD_AUTH", "on")
+    before = registry.counts()
+    result = registry.run("demo", "--no-serve")
+    assert result.exit_code == 2
+    assert "needs sign-in off" in result.output and "Traceback" not in result.output
+    assert registry.counts() == before  # nothing written

@@ -25,6 +25,8 @@ STEP_EVERY = "2s"
 MIN_REQUESTS = 10
 #: Rows sent between two controller ticks (requests of 20 rows).
 CANARY_BATCH_ROWS = 400
+#: Give up on the retraining run after this long (it takes seconds).
+RETRAIN_TIMEOUT = 600.0
 #: Give up on the canary after this long (it takes a few seconds).
 CANARY_TIMEOUT = 120.0
 
@@ -50,16 +52,31 @@ def configure_retraining(story: Story, cast: Cast) -> None:
 
 
 def retrain(story: Story, cast: Cast) -> None:
-    """The trigger evaluator sees the alert and queues one run; the runner executes it to the end."""
+    """The trigger evaluator sees the alert and queues one run; the runner executes it to the end.
+
+    A control plane running on the same store may evaluate or execute it first: the demo then
+    finds the run its alert queued and waits for it."""
     service = cast.app.retraining
-    queued = [r for r in service.evaluate(actor=OPERATOR) if r.model == MODEL and r.state == "queued"]
-    if not queued:
+    service.evaluate(actor=OPERATOR)
+    assert story.alert is not None
+    mark = f"alert {story.alert.id} "
+    found = [r for r in service.runs(MODEL, limit=20) if r.trigger == "alert" and mark in r.trigger_detail]
+    if not found:
         raise StewardError(
-            f"The drift alert did not queue a retraining run of {MODEL}: see `steward retrain runs`."
+            f"The drift alert did not queue a retraining run of {MODEL}: see `steward retrain runs {MODEL}`."
         )
-    run = service.run_next()
-    if run is None or run.id != queued[0].id:
-        raise StewardError("The demo's retraining run was not the one executed: see `steward retrain runs`.")
+    run = found[0]
+    if run.state == "skipped":
+        raise StewardError(f"The retraining trigger was skipped: {run.outcome or run.error}")
+    deadline = time.monotonic() + RETRAIN_TIMEOUT
+    while not run.finished:
+        if time.monotonic() > deadline:
+            raise StewardError(f"Retraining run {run.id} did not finish in {RETRAIN_TIMEOUT:.0f} s.")
+        if run.state == "queued":
+            service.run_next()  # the oldest queued run: this one, or one queued before it
+        else:
+            time.sleep(0.2)  # running elsewhere (a control plane's runner)
+        run = service.get_run(run.id)
     if run.state != "succeeded" or run.candidate is None:
         raise StewardError(
             f"Retraining run {run.id} {run.state}: {run.error or run.outcome}. "
