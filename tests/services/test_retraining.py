@@ -8,10 +8,12 @@ and ``tests/retrain_command.py`` and run as real processes.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,11 +26,12 @@ from steward.app import Steward
 from steward.core.alerts import AlertRule
 from steward.core.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from steward.core.retraining import RetrainConfig, RetrainRun
-from steward.core.windows import Figure
 from tests.payloads import write_payloads
 
+from . import retrain_workers
 from .conftest import Monitored
 
+SPAWN = multiprocessing.get_context("spawn")
 T = datetime(2026, 3, 1, 10, tzinfo=UTC)
 H = timedelta(hours=1)
 
@@ -176,6 +179,28 @@ def test_two_evaluators_racing_start_exactly_one_run(
             app.close()
 
 
+@pytest.mark.slow
+def test_two_control_plane_processes_racing_start_exactly_one_run(
+    monitored: Monitored, data_file: str
+) -> None:
+    m = monitored
+    configure(m, data_file)
+    m.app.monitoring.set_reference("churn/1", m.reference, actor="alice")
+    m.app.alerts.put_rule(AlertRule("drift", "drift.share", ">=", 0.5), actor="alice")
+    traffic(m, T, 3.0, "a")
+    assert m.app.monitoring.run("churn-api", actor="alice").alerts_fired == 1
+    manager = SPAWN.Manager()
+    try:
+        start = manager.Barrier(3)
+        with ProcessPoolExecutor(3, mp_context=SPAWN) as pool:
+            futures = [pool.submit(retrain_workers.evaluate, m.app.settings, start) for _ in range(3)]
+            queued = [f.result(timeout=300) for f in futures]
+    finally:
+        manager.shutdown()
+    assert sorted(queued) == [0, 0, 1]
+    assert [(r.trigger, r.state) for r in m.app.retraining.runs("churn")] == [("alert", "queued")]
+
+
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
 def test_a_failing_entry_point_changes_nothing(monitored: Monitored, data_file: str) -> None:
     m = monitored
@@ -295,23 +320,24 @@ def test_cron_runs_once_per_due_tick_and_once_for_missed_ticks(monitored: Monito
 def test_a_performance_drop_once_labels_arrive(monitored: Monitored, data_file: str) -> None:
     m = monitored
     configure(m, data_file, performance="performance.accuracy < 0.8", alerts=())
-
-    def figure(start: datetime, value: float) -> None:
-        made = Figure("churn-api", "churn/1", start, start + H, "performance.accuracy", value)
-        with m.app.store.write() as tx:
-            tx.monitoring.replace_figures("churn-api", {(start, "churn/1")}, [made], performance=True)
-
     assert m.app.retraining.evaluate() == []  # not monitored yet
     m.app.monitoring.set_reference("churn/1", m.reference, actor="alice")
-    traffic(m, T, 0.0, "a")
-    m.app.monitoring.run("churn-api", actor="alice")
-    assert m.app.retraining.evaluate() == []  # no labels yet, no performance figure
-    figure(T, 0.9)
+    data, truth = m.reference.head(200), m.labels[:200]
+
+    def window(at: datetime, prefix: str, labels: np.ndarray) -> None:
+        ids = write_payloads(m.payloads, "churn-api", "churn/1", data, m.model, at, prefix=prefix)
+        m.app.monitoring.run("churn-api", actor="alice")
+        frame = pd.DataFrame({"request_id": ids, "label": labels})
+        m.app.monitoring.labels("churn-api", frame, actor="alice")
+
+    window(T, "a", truth)  # the model is right: accuracy high
     assert m.app.retraining.evaluate() == []
-    figure(T + H, 0.6)
+    window(T + H, "b", 1 - truth)  # labels say it is wrong: accuracy drops
     [run] = m.app.retraining.evaluate()
-    assert run.trigger == "performance" and "performance.accuracy = 0.6" in run.trigger_detail
-    assert m.app.retraining.evaluate() == []  # that window was acted on
+    assert run.trigger == "performance" and "performance.accuracy = " in run.trigger_detail
+    assert m.app.retraining.evaluate() == []  # that window was acted on once
+    m.app.retraining.cancel(run.id, actor="alice")
+    assert m.app.retraining.evaluate() == []  # and not again once the slot is free
 
 
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
@@ -385,6 +411,35 @@ def test_permissions(monitored: Monitored, data_file: str) -> None:
             app.retraining.cancel(run.id, actor="vic")
         assert app.retraining.cancel(run.id, actor="ops").state == "cancelled"
         assert [r.id for r in app.retraining.runs()] == [run.id]  # reading is open
+        # an operator's run registers as the person who configured retraining (a contributor)
+        app.identities.create_user("alice", actor="root", role="contributor")
+        started = app.retraining.start("churn", actor="ops")
+        done = app.retraining.run_next()
+        assert done is not None and done.id == started.id and done.state == "succeeded", done
+        assert done.created_by == "ops" and app.registry.get_version("churn/2").created_by == "alice"
         app.retraining.remove_config("churn", actor="root")
         with pytest.raises(NotFoundError):
             app.retraining.get_config("churn")
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+def test_the_scheduler_runs_queued_runs_and_stopping_it_kills_the_running_one(
+    monitored: Monitored, data_file: str, tmp_path: Path
+) -> None:
+    from steward.services.retraining import RetrainingScheduler
+
+    m = monitored
+    pid_file = tmp_path / "pid"
+    configure(m, data_file, params={"pid_file": str(pid_file), "sleep": 600})
+    run = m.app.retraining.start("churn", actor="alice")
+    scheduler = RetrainingScheduler(lambda: m.app.retraining, 0.1, actor="scheduler")
+    scheduler.start()
+    try:
+        wait_for(pid_file.exists, "the scheduler to start the run")
+    finally:
+        scheduler.stop()
+    failed = m.app.retraining.get_run(run.id)
+    assert failed.state == "failed" and "control plane stopped" in failed.error
+    pid = int(pid_file.read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)

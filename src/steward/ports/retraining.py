@@ -53,7 +53,14 @@ class RetrainRepository(Protocol):
     ) -> bool: ...
 
     def finish(
-        self, run_id: int, state: str, *, at: datetime, token: str | None = None, **fields: Any
+        self,
+        run_id: int,
+        state: str,
+        *,
+        at: datetime,
+        token: str | None = None,
+        expired_before: datetime | None = None,
+        **fields: Any,
     ) -> bool: ...
 
     def stale(self, now: datetime) -> builtins.list[int]: ...

@@ -61,9 +61,10 @@ class RunFailed(Exception):
 
 class RunExecutor:
     def __init__(
-        self, parts: RunParts, run: RetrainRun, config: RetrainConfig, token: str, folder: Path
+        self, parts: RunParts, run: RetrainRun, config: RetrainConfig, token: str, folder: Path, acting: str
     ) -> None:
         self.parts = parts
+        self.acting = acting  # whom the candidate is registered, validated and proposed as
         self.run = run
         self.config = config
         self.token = token
@@ -95,12 +96,16 @@ class RunExecutor:
             "cwd": os.getcwd(),
         }
         launch: Callable[..., Execution] = run_ray if config.engine == "ray" else run_local
+        started = time.monotonic()
         try:
             done = launch(
                 spec, self.folder, self.log_path, timeout=config.timeout_s, keep_going=self._keep_going
             )
         except StewardError as exc:  # e.g. ray missing: the install command is the error
             done = Execution(None, error=str(exc))
+        self.note(
+            f"the entry point ended (exit code {done.exit_code}) after {time.monotonic() - started:.2f} s"
+        )
         if not done.ok:
             if self.interrupted:
                 return self._finish(
@@ -160,7 +165,7 @@ class RunExecutor:
             lineage=lineage,
             flavor_options=dict(meta.get("flavor_options") or {}),
         )
-        version = p.registry.register_version(draft, actor=run.created_by)
+        version = p.registry.register_version(draft, actor=self.acting)
         self.note(f"registered {version.ref} (parent {parent or 'none'})")
         return version.ref
 
@@ -171,7 +176,7 @@ class RunExecutor:
             candidate,
             holdout,
             self.config.target,
-            actor=self.run.created_by,
+            actor=self.acting,
             suite=suite,
             against=parent,
         )
@@ -187,7 +192,7 @@ class RunExecutor:
         reason = f"retraining run {run.id} ({run.trigger})"
         if after == "approval":
             request = self.parts.approvals.request(
-                candidate, self.config.champion, actor=run.created_by, reason=reason
+                candidate, self.config.champion, actor=self.acting, reason=reason
             )
             self.note(f"approval {request.id} requested for {candidate} as {self.config.champion}")
             return f"Approval {request.id} requested for {self.config.champion}.", request.id
@@ -195,7 +200,7 @@ class RunExecutor:
         version = ModelRef.parse(candidate).version
         assert version is not None
         try:
-            self.parts.registry.set_alias(run.model, alias, version, actor=run.created_by, reason=reason)
+            self.parts.registry.set_alias(run.model, alias, version, actor=self.acting, reason=reason)
         except PermissionDeniedError as exc:  # a policy (or a missing grant) refused the move: the outcome
             self.note(f"alias {alias} not moved: {exc}")
             return f"Alias {alias} not moved: {exc}", None
@@ -219,7 +224,11 @@ class RunExecutor:
         found = last_progress(self.log_path)
         if found is not None:
             fields["progress"], fields["message"] = found
-        return self._update(**fields)
+        try:
+            return self._update(**fields)
+        except Exception:  # a database hiccup must not orphan the process; the lease decides later
+            log.exception("retraining run %s: heartbeat failed", self.run.id)
+            return True
 
     def _update(self, **fields: Any) -> bool:
         until = self.parts.clock() + timedelta(seconds=LEASE_S)
@@ -238,7 +247,7 @@ class RunExecutor:
                         "retrain.finish",
                         "model",
                         self.run.model,
-                        self.run.created_by,
+                        self.acting,
                         at,
                         after=summary(finished),
                     )

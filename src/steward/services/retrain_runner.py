@@ -99,23 +99,31 @@ def run_local(
             )
         except OSError as exc:
             return Execution(None, error=f"Cannot start {spec['entry']!r}: {exc.strerror or exc}.")
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                code = process.wait(POLL_S)
-                return Execution(code, error="" if code == 0 else f"The entry point exited with code {code}.")
-            except subprocess.TimeoutExpired:
-                pass
-            if not keep_going():
-                kill_group(process)
-                return Execution(process.returncode, cancelled=True, error="Cancelled.")
-            if time.monotonic() > deadline:
-                kill_group(process)
-                return Execution(
-                    process.returncode,
-                    timed_out=True,
-                    error=f"Timed out after {timeout:g} s; the process was killed.",
-                )
+        try:
+            return _supervise(process, timeout, keep_going)
+        except BaseException:  # whatever stops the supervisor (an interrupt, a bug) stops the process too
+            kill_group(process)
+            raise
+
+
+def _supervise(process: subprocess.Popen[bytes], timeout: float, keep_going: Callable[[], bool]) -> Execution:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            code = process.wait(POLL_S)
+            return Execution(code, error="" if code == 0 else f"The entry point exited with code {code}.")
+        except subprocess.TimeoutExpired:
+            pass
+        if not keep_going():
+            kill_group(process)
+            return Execution(process.returncode, cancelled=True, error="Cancelled.")
+        if time.monotonic() > deadline:
+            kill_group(process)
+            return Execution(
+                process.returncode,
+                timed_out=True,
+                error=f"Timed out after {timeout:g} s; the process was killed.",
+            )
 
 
 def kill_group(process: subprocess.Popen[bytes]) -> None:

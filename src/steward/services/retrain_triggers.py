@@ -56,14 +56,21 @@ def queue_or_skip(
     )
     try:
         added = tx.retraining.add_run(run, config)
-        action = "retrain.start"
     except ConflictError:
         active = tx.retraining.active_run(config.model)
         why = f"run {active.id} was {active.state}" if active is not None else "another run was active"
         added = tx.retraining.add_run(replace(run, state="skipped", outcome=f"Skipped: {why}."), config)
-        action = "retrain.skip"
     after = {"run": added.id, "state": added.state, "trigger": trigger, "detail": detail}
-    tx.audit.append(AuditEvent(action, "model", config.model, actor, at, after=after))
+    tx.audit.append(
+        AuditEvent(
+            action="retrain.start" if added.state == "queued" else "retrain.skip",
+            target_type="model",
+            target=config.model,
+            actor=actor,
+            at=at,
+            after=after,
+        )
+    )
     return added
 
 
@@ -140,7 +147,9 @@ def evaluate_performance(store: Store, *, now: datetime) -> list[RetrainRun]:
         with store.read() as tx:
             for name in serving:
                 try:
-                    figures = tx.monitoring.figures(name, name=trigger.figure)
+                    figures = tx.monitoring.figures(
+                        name, name=trigger.figure, since=configured.performance_seen
+                    )
                 except NotFoundError:  # a deployment not monitored (yet) has no figures
                     continue
                 for figure in figures:
@@ -173,7 +182,7 @@ def sweep_stale(store: Store, *, now: datetime, actor: str) -> list[int]:
     for run_id in stale:
         error = "The runner stopped renewing its lease (its control plane stopped?); the run was abandoned."
         with store.write() as tx:
-            if tx.retraining.finish(run_id, "failed", at=now, error=error):
+            if tx.retraining.finish(run_id, "failed", at=now, expired_before=now, error=error):
                 run = tx.retraining.get_run(run_id)
                 after = {"run": run_id, "state": "failed", "error": error}
                 tx.audit.append(AuditEvent("retrain.finish", "model", run.model, actor, now, after=after))

@@ -10,9 +10,11 @@ champion, and an approval is requested (or an alias moved, if policy allows).
 
 Permissions: configuring needs ``model.write`` on the model; starting and
 cancelling runs need ``monitoring.manage`` (contributors and operators);
-reading is open. Runs act as the person who configured retraining (trigger
-runs) or who started them (manual runs): the candidate is registered,
-validated and proposed under that name.
+reading is open. A run acts as the person who configured retraining (who
+holds ``model.write``, and agreed to candidates made in their name): the
+candidate is registered, validated and proposed under that name, whoever or
+whatever started the run (recorded as the run's ``created_by`` and in the
+``retrain.start`` audit event).
 """
 
 from __future__ import annotations
@@ -240,11 +242,13 @@ class RetrainingService:
             until = now + timedelta(seconds=LEASE_S)
             run = tx.retraining.claim_next(token, now=now, until=until, run_id=run_id)
             config = tx.retraining.run_config(run.id) if run is not None else None
+            configured = tx.retraining.find_config(run.model) if run is not None else None
         if run is None or config is None:
             return None
+        acting = configured.updated_by if configured is not None else run.created_by
         folder = self.runs_dir / str(run.id)
         folder.mkdir(parents=True, exist_ok=True)
-        executor = RunExecutor(self.parts, run, config, token, folder)
+        executor = RunExecutor(self.parts, run, config, token, folder, acting)
         with self._lock:
             self._executing[run.id] = executor
         try:

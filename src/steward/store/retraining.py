@@ -198,7 +198,14 @@ class SqlRetrainRepository:
         return done.rowcount == 1
 
     def finish(
-        self, run_id: int, state: str, *, at: datetime, token: str | None = None, **fields: Any
+        self,
+        run_id: int,
+        state: str,
+        *,
+        at: datetime,
+        token: str | None = None,
+        expired_before: datetime | None = None,
+        **fields: Any,
     ) -> bool:
         """Move an active run to *state* (frees the model's slot); False if it was not active (or not
         ours, given *token*)."""
@@ -206,6 +213,8 @@ class SqlRetrainRepository:
         where = [rr.c.id == run_id, rr.c.state.in_(ACTIVE)]
         if token is not None:
             where.append(rr.c.lease_token == token)
+        if expired_before is not None:  # a stale run, unless its runner renewed the lease meanwhile
+            where.append(rr.c.lease_until < as_utc(expired_before))
         done = self._connection.execute(
             sa.update(rr)
             .where(*where)

@@ -17,6 +17,7 @@ NAV = (
     ("Catalog", "/"),
     ("Deployments", "/deployments"),
     ("Monitoring", "/monitoring"),
+    ("Retraining", "/retraining"),
     ("Approvals", "/approvals"),
     ("Audit", "/audit"),
 )

@@ -13,10 +13,11 @@ from steward.ui.pages import (
     models,
     monitoring,
     policies,
+    retraining,
     users,
     versions,
 )
 
 ROUTERS: tuple[APIRouter, ...] = (auth.router, catalog.router, models.router, versions.router)
 ROUTERS += (approvals.router, policies.router, audit.router, users.router)
-ROUTERS += (deployments.router, monitoring.router)
+ROUTERS += (deployments.router, monitoring.router, retraining.router)
