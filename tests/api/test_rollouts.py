@@ -122,3 +122,17 @@ def test_the_remote_client_does_the_same(base_url: str, deployed: str) -> None:
         assert aborted.state == "aborted" and client.rollout(deployed).verdict is None
         with pytest.raises(NotFoundError):
             client.rollout("nope")
+
+
+def test_shadow_first_over_rest_and_the_remote_client(
+    http: httpx.Client, base_url: str, deployed: str
+) -> None:
+    made = http.post(f"/api/v1/deployments/{deployed}/rollouts", json=start_body(deployed, shadow_seconds=60))
+    assert made.status_code == 201 and (made.json()["step"], made.json()["weight"]) == (-1, 0.0)
+    spec_now = http.get(f"/api/v1/deployments/{deployed}").json()["spec"]
+    assert spec_now["shadows"] == [f"{deployed}/2"] and len(spec_now["routes"]) == 1
+    with Client(base_url, actor="carol") as client:
+        client.abort_rollout(deployed, reason="later")
+        assert client.get_deployment(deployed).spec.shadows == ()
+        again = client.start_rollout(deployed, f"{deployed}/2", shadow_first="2m")
+        assert again.shadowing and again.plan.shadow_seconds == 120.0

@@ -83,3 +83,15 @@ def test_a_second_start_is_a_conflict(deployed: Registry) -> None:
     before = deployed.counts()
     assert_clean_failure(deployed.run("rollout", "start", "churn-api", "churn/1"), 4)
     assert deployed.counts() == before
+
+
+def test_shadow_first_starts_as_a_shadow(deployed: Registry) -> None:
+    started = deployed.run("rollout", "start", "churn-api", "churn/1", "--shadow-first", "30m")
+    assert started.exit_code == 0 and "churn/1 shadows churn-api" in started.output
+    status = deployed.run("rollout", "status", "churn-api")
+    assert "shadow 1800 s, 5%, 25%, 50%, 100% (now the shadow phase)" in status.stdout
+    assert "churn/1 at 0%" in status.stdout
+    with deployed.client() as client:
+        spec = client.get_deployment("churn-api").spec
+    assert [r.ref for r in spec.routes] == ["churn@champion"] and spec.shadows == ("churn/1",)
+    assert_clean_failure(deployed.run("rollout", "start", "churn-api", "churn/1", "--shadow-first", "x"), 2)

@@ -26,7 +26,7 @@ from steward.core.webhooks import backoff, check_url, delivery_id
 
 SRC = Path(__file__).parents[2] / "src" / "steward"
 #: Functions that take an audit action as their first argument (or ``action=``).
-AUDIT_CALLS = {"AuditEvent", "_event", "_version_event", "_audit", "_change"}
+AUDIT_CALLS = {"AuditEvent", "_event", "_version_event", "_audit", "_change", "audit_event"}
 
 
 def _literal_actions(node: ast.expr) -> set[str]:
@@ -68,6 +68,13 @@ def audited_actions() -> set[str]:
 def test_every_audit_action_in_the_source_has_an_event_type() -> None:
     actions = audited_actions()
     assert {"version.register", "alias.set", "deployment.promote", "alert.fire", "version.kill"} <= actions
+    assert {
+        "rollout.start",
+        "rollout.step",
+        "rollout.promote",
+        "rollout.rollback",
+        "rollout.abort",
+    } <= actions
     assert len(actions) >= 40
     assert sorted(actions - set(ACTION_TYPES)) == []
 

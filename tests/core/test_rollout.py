@@ -148,3 +148,18 @@ def test_durations(text: str | int, seconds: float) -> None:
 def test_bad_durations(text: Any) -> None:
     with pytest.raises(InvalidInputError):
         parse_duration(text)
+
+
+def test_the_shadow_phase_lasts_its_own_time_then_steps_to_the_first_weight() -> None:
+    p = RolloutPlan("churn-api", "churn/2", steps=(10.0, 100.0), step_seconds=60.0, min_requests=10,
+                    shadow_seconds=300.0).checked()  # fmt: skip
+    good = VersionStats(10, 0)
+    waiting = judge(p, VersionStats(9, 0), CHAMPION, step=-1, elapsed_seconds=1e6)
+    assert waiting.action is Action.CONTINUE and "at the shadow phase" in waiting.reason
+    assert judge(p, good, CHAMPION, step=-1, elapsed_seconds=299).action is Action.CONTINUE
+    stepped = judge(p, good, CHAMPION, step=-1, elapsed_seconds=300)
+    assert stepped.action is Action.STEP and stepped.reason.endswith(": 10%")
+    broken = judge(p, VersionStats(10, 10), CHAMPION, step=-1, elapsed_seconds=0)
+    assert broken.action is Action.ROLLBACK and "at the shadow phase" in broken.reason
+    with pytest.raises(InvalidInputError, match="shadow phase"):
+        RolloutPlan("churn-api", "churn/2", shadow_seconds=-1.0).checked()

@@ -9,12 +9,14 @@ import numpy as np
 
 
 class Scorer:
-    """Answers ``2 * x``, after sleeping *delay* seconds per call (a slow challenger)."""
+    """Answers ``factor * x``, after sleeping *delay* seconds per call (a slow challenger); another
+    factor makes a challenger whose predictions drift from the champion's."""
 
-    def __init__(self, delay: float = 0.0) -> None:
+    def __init__(self, delay: float = 0.0, factor: float = 2.0) -> None:
         self.delay = delay
+        self.factor = factor
 
     def predict(self, data: Any) -> Any:
         if self.delay:
             time.sleep(self.delay)
-        return np.asarray(data["x"], dtype=np.float64) * 2.0
+        return np.asarray(data["x"], dtype=np.float64) * self.factor

@@ -302,3 +302,34 @@ def test_shadow_comparison_joins_shadow_answers_to_primary_ones(world: World) ->
         world.rollouts.compare(NAME, since_seconds=0)
     with pytest.raises(InvalidInputError, match="psi, js or ks"):
         world.rollouts.compare(NAME, statistic="kl")
+
+
+def test_shadow_first_judges_the_shadow_answers_then_starts_the_canary(world: World) -> None:
+    started = world.rollouts.start(
+        plan(shadow_seconds=30.0, guardrails=Guardrails(max_drift=0.5)), actor="alice"
+    )
+    assert (started.step, started.weight, started.shadowing) == (-1, 0.0, True)
+    spec = world.app.deployments.get(NAME).spec
+    assert world.routes() == [("churn@champion", 100.0)] and spec.shadows == ("churn/2",)
+    ids = world.traffic("churn/1", 30, predict=[0, 1])
+    world.traffic("churn/2", 30, predict=[1, 0], role="shadow", ids=ids)
+    assert world.rollouts.tick() == []  # the shadow phase lasts 30 s
+    status = world.rollouts.status(NAME)
+    assert status.challenger is not None and status.challenger.requests == 30  # its shadow answers
+    assert status.verdict is not None and "at the shadow phase" in status.verdict.reason
+    world.clock.advance(30)
+    (canary,) = world.rollouts.tick()
+    assert (canary.step, canary.weight) == (0, 10.0)
+    assert world.routes() == [("churn@champion", 90.0), ("churn/2", 10.0)]
+    assert world.app.deployments.get(NAME).spec.shadows == ()
+
+
+def test_a_shadow_that_breaks_a_guardrail_is_removed_without_ever_serving(world: World) -> None:
+    world.rollouts.start(plan(shadow_seconds=600.0), actor="alice")
+    ids = world.traffic("churn/1", 30)
+    world.traffic("churn/2", 20, role="shadow", ids=ids[:20])
+    world.traffic("churn/2", 10, status=500, role="shadow", ids=ids[20:])
+    (rolled,) = world.rollouts.tick()
+    assert rolled.state == "rolled_back" and rolled.reason.startswith("guardrail broken at the shadow phase")
+    assert world.routes() == [("churn@champion", 100.0)]
+    assert world.app.deployments.get(NAME).spec.shadows == ()

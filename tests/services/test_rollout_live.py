@@ -4,8 +4,9 @@ failed client requests during the rollback.
 Real processes: ``steward server`` (its rollout controller ticking every 0.3 s) and ``steward
 serve`` (reading the deployment from the store, logging payloads, hot-swapping) on loopback
 ports, sharing one SQLite store and payload folder; four client threads send requests the whole
-time. The challenger is a plain-Python model that sleeps 80 ms a call, so it breaks the 40 ms p99
-guardrail without a single error: every answer, before, during and after the rollback, is 200.
+time. The challenger is a plain-Python model that either sleeps 80 ms a call (it breaks the 40 ms
+p99 guardrail) or answers 3x where the champion answers 2x (it breaks the prediction-drift
+guardrail), without a single error: every answer, before, during and after the rollback, is 200.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class Clients:
     def __init__(self, url: str, count: int = 4) -> None:
         self.url = url
         self.answers: list[tuple[int, str]] = []
+        self.finished: list[float] = []  # when each answer came back (monotonic), in step with answers
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._threads = [threading.Thread(target=self._run, args=(i,)) for i in range(count)]
@@ -67,6 +69,7 @@ class Clients:
                     answer = (0, type(exc).__name__)
                 with self._lock:
                     self.answers.append(answer)
+                    self.finished.append(time.monotonic())
 
     def count(self) -> int:
         with self._lock:
@@ -112,13 +115,25 @@ def wait_for(check: str, predicate: object, timeout: float = 90) -> None:
     raise AssertionError(f"never saw {check}")
 
 
-def test_a_slow_challenger_is_rolled_back_automatically_and_no_client_request_fails(tmp_path: Path) -> None:
+CASES = {
+    # sleeps 80 ms a call: breaks the 40 ms p99 guardrail
+    "slow": (Scorer(delay=0.08), Guardrails(max_error_rate=0.0, max_p99_ms=40.0), "p99 latency"),
+    # answers 3x where the champion answers 2x: breaks the prediction-drift guardrail
+    "drifting": (Scorer(factor=3.0), Guardrails(max_error_rate=0.0, max_drift=0.5), "prediction drift"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_a_challenger_breaking_a_guardrail_is_rolled_back_and_no_client_request_fails(
+    tmp_path: Path, case: str
+) -> None:
+    challenger, guardrails, broken = CASES[case]
     uri = f"sqlite:///{tmp_path / 's.db'}"
     settings = Settings.resolve(uri, actor="olga", env={"STEWARD_HOME": str(tmp_path / "home")})
     example = pd.DataFrame({"x": [1.0, 2.0]})
     with Client(settings=settings) as client:
         client.register(Scorer(), "scorer", input_example=example, capture_code=False)
-        client.register(Scorer(delay=0.08), "scorer", input_example=example, capture_code=False)
+        client.register(challenger, "scorer", input_example=example, capture_code=False)
         client.set_alias("scorer", "champion", 1)
         client.create_deployment(NAME, "scorer@champion")
     plan = RolloutPlan(
@@ -127,7 +142,7 @@ def test_a_slow_challenger_is_rolled_back_automatically_and_no_client_request_fa
         steps=(30.0, 60.0, 100.0),
         step_seconds=600.0,
         min_requests=15,
-        guardrails=Guardrails(max_error_rate=0.0, max_p99_ms=40.0),
+        guardrails=guardrails,
     )
     with (
         Steward.open(settings) as steward,
@@ -136,11 +151,13 @@ def test_a_slow_challenger_is_rolled_back_automatically_and_no_client_request_fa
         Clients(served.url) as clients,
     ):
         wait_for("answers from the champion", lambda: clients.count() > 20)
+        began = time.monotonic()
         started = steward.rollouts.start(plan, actor="olga", reason="faster features")
         mark = clients.count()
         wait_for("the challenger answering", lambda: any(v == "scorer/2" for _, v in clients.since(mark)))
         wait_for("the rollback", lambda: not steward.rollouts.get(started.id).running)
         finished = steward.rollouts.get(started.id)
+        seen_at = time.monotonic()
         rolled_back_at = clients.count()
         # every answer from now on comes from the champion: past the data plane's swap
         wait_for(
@@ -150,7 +167,7 @@ def test_a_slow_challenger_is_rolled_back_automatically_and_no_client_request_fa
         wait_for("more answers after the swap", lambda: clients.count() > settled + 40)
         after = clients.since(settled)
     assert finished.state == "rolled_back", finished
-    assert "p99 latency" in finished.reason and "> 40 ms" in finished.reason
+    assert f"guardrail broken at 30%: {broken}" in finished.reason
     assert finished.step == 0 and [h.kind for h in finished.history] == ["start", "rolled_back"]
     assert steward_routes(settings) == [("scorer@champion", 100.0)]
     assert set(after) == {(200, "scorer/1")}
@@ -158,9 +175,13 @@ def test_a_slow_challenger_is_rolled_back_automatically_and_no_client_request_fa
     assert statuses == {200}, [a for a in clients.answers if a[0] != 200][:5]
     served_by = {version for _, version in clients.answers}
     assert served_by == {"scorer/1", "scorer/2"}
+    last_challenger = max(
+        t for t, (_, v) in zip(clients.finished, clients.answers, strict=True) if v == "scorer/2"
+    )
     print(
         f"{len(clients.answers)} requests, all 200; {rolled_back_at - mark} during the canary; "
-        f"rollback reason: {finished.reason}"
+        f"start -> rollback seen {seen_at - began:.2f} s; last challenger answer "
+        f"{last_challenger - seen_at:+.2f} s after it; rollback reason: {finished.reason}"
     )
 
 

@@ -87,6 +87,12 @@ def start(
     alias: Annotated[
         str | None, typer.Option("--alias", metavar="ALIAS", help="Moved to the challenger on promotion.")
     ] = None,
+    shadow_first: Annotated[
+        str,
+        typer.Option(
+            "--shadow-first", metavar="DURATION", help="Run as a shadow this long first (e.g. 30m)."
+        ),
+    ] = "0s",
     reason: Annotated[str, typer.Option("--reason", metavar="TEXT", help="Why, for the audit trail.")] = "",
     json: JsonOption = False,
 ) -> None:
@@ -100,6 +106,7 @@ def start(
             every=every,
             min_requests=min_requests,
             alias=alias,
+            shadow_first=shadow_first,
             reason=reason,
             max_error_rate=max_error_rate,
             max_error_increase=max_error_increase,
@@ -112,8 +119,9 @@ def start(
     if json:
         print_json(rollout.to_dict())
         return
+    first = "shadows" if rollout.shadowing else f"takes {rollout.weight:g}% of"
     note(
-        f"Rollout {rollout.id}: {rollout.challenger} takes {rollout.weight:g}% of {deployment} "
+        f"Rollout {rollout.id}: {rollout.challenger} {first} {deployment} "
         f"(steps {', '.join(f'{s:g}%' for s in rollout.plan.steps)}, every {rollout.plan.step_seconds:g} s). "
         f"Watch it with `steward rollout status {deployment}`."
     )
@@ -138,7 +146,7 @@ def show_status(found: RolloutStatus) -> None:
         ("state", r.state),
         ("champion", r.champion),
         ("challenger", f"{r.challenger} at {r.weight:g}%"),
-        ("steps", ", ".join(f"{s:g}%" for s in r.plan.steps) + f" (now step {r.step + 1})"),
+        ("steps", _steps(r)),
         ("started", f"{when(r.started_at)} by {r.started_by}"),
         ("reason", r.reason),
     ]
@@ -168,6 +176,12 @@ def show_status(found: RolloutStatus) -> None:
     for event in r.history:
         history.add_row(when(event.at), event.kind, f"{event.weight:g}%", event.reason)
     show(history)
+
+
+def _steps(r: Rollout) -> str:
+    shadow = f"shadow {r.plan.shadow_seconds:g} s, " if r.plan.shadow_seconds else ""
+    now = "the shadow phase" if r.step < 0 else f"step {r.step + 1}"
+    return shadow + ", ".join(f"{s:g}%" for s in r.plan.steps) + f" (now {now})"
 
 
 @app.command("list")

@@ -136,6 +136,9 @@ class RolloutPlan:
     guardrails: Guardrails = field(default_factory=Guardrails)
     #: Moved to the challenger on promotion (e.g. ``champion``), through the registry's gates.
     alias: str | None = None
+    #: Seconds the challenger first runs as a shadow (judged by the same guardrails on its shadow
+    #: answers, never served) before its first canary step; 0 starts with the canary.
+    shadow_seconds: float = 0.0
 
     def checked(self) -> RolloutPlan:
         check_deployment_name(self.deployment)
@@ -155,6 +158,7 @@ class RolloutPlan:
         if any(b <= a for a, b in itertools.pairwise(steps)):
             raise InvalidInputError(f"Steps must increase: {', '.join(f'{s:g}' for s in steps)}.")
         seconds = _limit(self.step_seconds, "The step duration")
+        shadow = _limit(self.shadow_seconds, "The shadow phase's duration")
         count = self.min_requests
         if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 10_000_000:
             raise InvalidInputError("min_requests is a whole number from 1 to 10,000,000.")
@@ -167,6 +171,7 @@ class RolloutPlan:
             challenger=str(ref),
             steps=tuple(float(s) for s in steps),
             step_seconds=float(seconds or 0.0),
+            shadow_seconds=float(shadow or 0.0),
             guardrails=self.guardrails.checked(),
         )
 
@@ -179,6 +184,7 @@ class RolloutPlan:
             "min_requests": self.min_requests,
             "guardrails": self.guardrails.to_dict(),
             "alias": self.alias,
+            "shadow_seconds": self.shadow_seconds,
         }
 
     @classmethod
@@ -194,6 +200,7 @@ class RolloutPlan:
                 min_requests=data.get("min_requests", 100),
                 guardrails=Guardrails.from_dict(data.get("guardrails") or {}),
                 alias=data.get("alias"),
+                shadow_seconds=data.get("shadow_seconds", 0.0),
             ).checked()
         except (KeyError, TypeError) as exc:
             raise InvalidInputError(f"Malformed rollout plan: {exc}.") from None
@@ -291,33 +298,31 @@ def judge(
     step: int,
     elapsed_seconds: float,
 ) -> Verdict:
-    """What to do now with a rollout at *step* (0-based) whose step began *elapsed_seconds* ago.
+    """What to do now with a rollout at *step* (0-based; -1 is the shadow phase) whose step began
+    *elapsed_seconds* ago.
 
     Fewer than ``min_requests`` challenger requests in the step: wait. Else any breach rolls back;
-    else, once the step has lasted ``step_seconds``, the next step or, after the last, promotion."""
+    else, once the step has lasted ``step_seconds`` (the shadow phase ``shadow_seconds``), the next
+    step or, after the last, promotion."""
+    here = "the shadow phase" if step < 0 else f"{plan.steps[step]:g}%"
     if challenger.requests < plan.min_requests:
         return Verdict(
-            Action.CONTINUE,
-            f"waiting for requests: {challenger.requests} of {plan.min_requests} at {plan.steps[step]:g}%",
+            Action.CONTINUE, f"waiting for requests: {challenger.requests} of {plan.min_requests} at {here}"
         )
     broken = breaches(plan.guardrails, challenger, champion)
     if broken:
-        return Verdict(
-            Action.ROLLBACK, "guardrail broken at " + f"{plan.steps[step]:g}%: " + "; ".join(broken)
-        )
-    if elapsed_seconds < plan.step_seconds:
-        left = plan.step_seconds - elapsed_seconds
-        return Verdict(
-            Action.CONTINUE, f"guardrails hold at {plan.steps[step]:g}%; next step in {left:.0f} s"
-        )
+        return Verdict(Action.ROLLBACK, f"guardrail broken at {here}: " + "; ".join(broken))
+    duration = plan.shadow_seconds if step < 0 else plan.step_seconds
+    if elapsed_seconds < duration:
+        left = duration - elapsed_seconds
+        return Verdict(Action.CONTINUE, f"guardrails hold at {here}; next step in {left:.0f} s")
     if step + 1 < len(plan.steps):
         return Verdict(
             Action.STEP,
-            f"guardrails held at {plan.steps[step]:g}% for {elapsed_seconds:.0f} s on "
+            f"guardrails held at {here} for {elapsed_seconds:.0f} s on "
             f"{challenger.requests} requests: {plan.steps[step + 1]:g}%",
         )
     return Verdict(
         Action.PROMOTE,
-        f"every step passed (last {plan.steps[step]:g}% for {elapsed_seconds:.0f} s on "
-        f"{challenger.requests} requests)",
+        f"every step passed (last {here} for {elapsed_seconds:.0f} s on {challenger.requests} requests)",
     )

@@ -72,9 +72,14 @@ class Rollout:
         """The challenger's share now (0 once rolled back or aborted, 100 once promoted)."""
         if self.state == "promoted":
             return 100.0
-        if self.state != "running":
+        if self.state != "running" or self.step < 0:  # ended, or the shadow phase
             return 0.0
         return self.plan.steps[self.step]
+
+    @property
+    def shadowing(self) -> bool:
+        """In the shadow phase: the challenger answers copies of the traffic, never a client."""
+        return self.running and self.step < 0
 
     @property
     def running(self) -> bool:

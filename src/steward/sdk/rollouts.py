@@ -84,7 +84,8 @@ class RemoteRollouts:
         self, deployment: str, since_seconds: float, statistic: str
     ) -> builtins.list[ShadowComparison]:
         params = {"since": since_seconds, "statistic": statistic}
-        items = self.http.json("GET", f"/api/v1/deployments/{deployment}/shadows/compare", params=params)
+        path = f"/api/v1/deployments/{check_deployment_name(deployment)}/shadows/compare"
+        items = self.http.json("GET", path, params=params)
         return [ShadowComparison.from_dict(item) for item in items["items"]]
 
 
@@ -96,6 +97,7 @@ def build_plan(
     every: str | float = "10m",
     min_requests: int = 100,
     alias: str | None = None,
+    shadow_first: str | float = 0,
     **guardrails: Any,
 ) -> RolloutPlan:
     """A checked plan from the client's arguments (guardrails by name: ``max_p99_ms=250`` …)."""
@@ -107,6 +109,7 @@ def build_plan(
         min_requests=min_requests,
         guardrails=Guardrails.from_dict(guardrails),
         alias=alias,
+        shadow_seconds=parse_duration(shadow_first),
     ).checked()
 
 
@@ -125,6 +128,7 @@ class RolloutMethods:
         every: str | float = "10m",
         min_requests: int = 100,
         alias: str | None = None,
+        shadow_first: str | float = 0,
         reason: str = "",
         **guardrails: Any,
     ) -> Rollout:
@@ -132,7 +136,8 @@ class RolloutMethods:
         (``"10m"``) while the guardrails hold (``max_error_rate=0.05``, ``max_error_increase``,
         ``max_p99_ms``, ``max_p99_ratio``, ``max_drift`` with ``drift_statistic``, ``metric`` with
         ``min_metric``), promoted after the last step (moving *alias*, e.g. ``"champion"``), rolled
-        back the moment one breaks."""
+        back the moment one breaks. *shadow_first* (``"30m"``) runs it as a shadow for that long
+        first, judged by the same guardrails on its shadow answers."""
         plan = build_plan(
             deployment,
             challenger,
@@ -140,6 +145,7 @@ class RolloutMethods:
             every=every,
             min_requests=min_requests,
             alias=alias,
+            shadow_first=shadow_first,
             **guardrails,
         )
         return self._rollouts.start(plan, actor=self.actor, reason=reason)

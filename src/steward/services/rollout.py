@@ -19,11 +19,10 @@ import builtins
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from steward.core.audit import AuditEvent
-from steward.core.deployment import DeploymentSpec, Route, check_deployment_name
+from steward.core.deployment import Route, check_deployment_name
 from steward.core.errors import (
     ConflictError,
     InvalidInputError,
@@ -36,6 +35,7 @@ from steward.core.registry import ModelRef
 from steward.core.rollout import Action, RolloutPlan, VersionStats, judge
 from steward.core.rollout_records import Rollout, RolloutEvent, RolloutStatus, ShadowComparison
 from steward.ports import Store, Transaction
+from steward.services import rollout_changes as changes
 from steward.services import rollout_stats as stats
 from steward.services.deploy import DeploymentService
 from steward.services.registry import Clock, utcnow
@@ -46,7 +46,6 @@ if TYPE_CHECKING:
     from steward.services.registry import RegistryService
 
 log = logging.getLogger("steward.rollout")
-REASON_MAX = 1000
 COMPARE_SECONDS = (1.0, 7 * 86400.0)
 
 
@@ -79,7 +78,7 @@ class RolloutService:
         if not isinstance(plan, RolloutPlan):
             raise InvalidInputError("A rollout plan must be a RolloutPlan.")
         plan = plan.checked()
-        _check_reason(reason)
+        changes.check_reason(reason)
         name = plan.deployment
         with self.store.write() as tx:
             current = tx.deployments.get(name, lock=True)
@@ -88,41 +87,44 @@ class RolloutService:
                     f"Rollout {found.id} of {name!r} is still running ({found.weight:g}% to "
                     f"{found.challenger}): wait for it or `steward rollout abort {name}`."
                 )
-            champion = _champion(name, current.spec)
-            challenger = _pinned(tx, plan.challenger)
-            if challenger == _pinned(tx, champion):
+            champion = changes.champion_of(name, current.spec)
+            challenger = changes.pinned(tx, plan.challenger)
+            if challenger == changes.pinned(tx, champion):
                 raise InvalidInputError(
                     f"The challenger {plan.challenger} is the version the deployment already serves "
                     f"({challenger}); name another version."
                 )
             if plan.alias is not None and self.access is not None:
                 self.access.require_in(tx, actor, Permission.ALIAS, model=ModelRef.parse(challenger).model)
-            weight = plan.steps[0]
-            why = reason or f"rollout of {challenger}: {weight:g}%"
+            step, weight = (-1, 0.0) if plan.shadow_seconds > 0 else (0, plan.steps[0])
+            first = f"shadow for {plan.shadow_seconds:g} s" if step < 0 else f"{weight:g}%"
+            why = reason or f"rollout of {challenger}: {first}"
             self.deployments.change_in(
                 tx,
                 name,
                 "deployment.update",
-                lambda now, _tx: _split(now.spec, champion, challenger, weight),
+                lambda now, _tx: changes.split(now.spec, champion, challenger, weight),
                 actor=actor,
                 reason=why,
             )
             at = self.clock()
             rollout = tx.rollouts.create(
                 Rollout(
-                    0, name, plan, champion, challenger, "running", 0, actor, at, at,
-                    reason=why, history=(RolloutEvent(at, "start", 0, weight, why),),
+                    0, name, plan, champion, challenger, "running", step, actor, at, at,
+                    reason=why, history=(RolloutEvent(at, "start", step, weight, why),),
                 )
             )  # fmt: skip
-            tx.audit.append(_event("rollout.start", rollout, None, actor, at, why))
+            tx.audit.append(changes.audit_event("rollout.start", rollout, None, actor, at, why))
             return rollout
 
     def abort(self, deployment: str, *, actor: str, reason: str = "") -> Rollout:
         """Stop the running rollout of *deployment*: back to the champion alone, now."""
         check_deployment_name(deployment)
-        _check_reason(reason)
+        changes.check_reason(reason)
         with self.store.write() as tx:
             found = tx.rollouts.latest(deployment)
+            if found is not None:  # under its row lock: a tick finishing it meanwhile wins cleanly
+                found = tx.rollouts.get(found.id, lock=True)
             if found is None or not found.running:
                 raise ConflictError(f"No rollout of {deployment!r} is running: nothing to abort.")
             return self._finish(
@@ -148,6 +150,9 @@ class RolloutService:
                 done = self._tick_one(rollout)
             except StewardError as exc:
                 log.error("rollout %s of %s: %s", rollout.id, rollout.deployment, exc)
+                continue
+            except Exception:  # a background pass must outlive one bad rollout (an unreadable log…)
+                log.exception("rollout %s of %s failed", rollout.id, rollout.deployment)
                 continue
             if done is not None:
                 changed.append(done)
@@ -178,9 +183,9 @@ class RolloutService:
             tx,
             rollout.deployment,
             "deployment.update",
-            lambda now, _tx: _split(now.spec, rollout.champion, rollout.challenger, weight),
+            lambda now, _tx: changes.split(now.spec, rollout.champion, rollout.challenger, weight),
             actor=rollout.started_by,
-            reason=_short(f"rollout {rollout.id}: {reason}"),
+            reason=changes.short(f"rollout {rollout.id}: {reason}"),
             permission=None,
         )
         at = self.clock()
@@ -188,7 +193,7 @@ class RolloutService:
         changed = tx.rollouts.update(
             replace(rollout, step=step, step_started_at=at, reason=reason, history=(*rollout.history, event))
         )
-        tx.audit.append(_event("rollout.step", changed, rollout, rollout.started_by, at, reason))
+        tx.audit.append(changes.audit_event("rollout.step", changed, rollout, rollout.started_by, at, reason))
         return changed
 
     def _finish(
@@ -208,9 +213,9 @@ class RolloutService:
             tx,
             rollout.deployment,
             "deployment.rollback",
-            lambda now, _tx: _champion_only(now.spec, rollout.champion),
+            lambda now, _tx: changes.champion_only(now.spec, rollout.champion, rollout.challenger),
             actor=who,
-            reason=_short(f"rollout {rollout.id}: {reason}"),
+            reason=changes.short(f"rollout {rollout.id}: {reason}"),
             permission=permission,
         )
         at = self.clock()
@@ -219,7 +224,7 @@ class RolloutService:
             replace(rollout, state=state, finished_at=at, reason=reason, history=(*rollout.history, event))
         )
         action = "rollout.abort" if state == "aborted" else "rollout.rollback"
-        tx.audit.append(_event(action, changed, rollout, who, at, reason))
+        tx.audit.append(changes.audit_event(action, changed, rollout, who, at, reason))
         return changed
 
     def _promote(self, rollout: Rollout, reason: str, readings: dict[str, Any]) -> Rollout | None:
@@ -238,7 +243,7 @@ class RolloutService:
                     alias,
                     ref.version,
                     actor=rollout.started_by,
-                    reason=_short(
+                    reason=changes.short(
                         f"rollout {rollout.id} of {rollout.deployment} promoted {rollout.challenger}"
                     ),
                 )
@@ -248,7 +253,7 @@ class RolloutService:
         final = (
             rollout.champion if moved and rollout.champion == f"{ref.model}@{alias}" else rollout.challenger
         )
-        why = _short(reason + note)
+        why = changes.short(reason + note)
         with self.store.write() as tx:
             current = tx.rollouts.get(rollout.id, lock=True)
             if not current.running:
@@ -259,7 +264,7 @@ class RolloutService:
                 "deployment.promote",
                 lambda now, _tx: replace(now.spec, routes=(Route(final, 100.0),)),
                 actor=rollout.started_by,
-                reason=_short(f"rollout {rollout.id}: {why}"),
+                reason=changes.short(f"rollout {rollout.id}: {why}"),
                 permission=None,
             )
             at = self.clock()
@@ -269,7 +274,9 @@ class RolloutService:
                     current, state="promoted", finished_at=at, reason=why, history=(*current.history, event)
                 )
             )
-            tx.audit.append(_event("rollout.promote", changed, current, rollout.started_by, at, why))
+            tx.audit.append(
+                changes.audit_event("rollout.promote", changed, current, rollout.started_by, at, why)
+            )
             return changed
 
     # -- reads ------------------------------------------------------------------------------------
@@ -322,23 +329,19 @@ class RolloutService:
             if r.version.ref != rollout.challenger
         }
         with self.store.read() as tx:
-            champions.add(_pinned(tx, rollout.champion))
-            labels = _labels(tx, rollout.deployment) if guardrails.min_metric is not None else []
+            champions.add(changes.pinned(tx, rollout.champion))
+            labels = changes.labels(tx, rollout.deployment) if guardrails.min_metric is not None else []
         champions.discard(rollout.challenger)
         table = self._live().records(rollout.deployment, rollout.started_at, outputs=outputs)
-        step_table = stats.of_versions(stats.since(table, rollout.step_started_at), [rollout.challenger])
-        champion_table = stats.of_versions(table, champions)
-        challenger = stats.readings(step_table)
-        champion = stats.readings(champion_table)
-        if guardrails.max_drift is not None:
-            mine = stats.predictions(stats.primary(step_table))
-            theirs = stats.predictions(stats.primary(champion_table))
-            challenger = replace(challenger, drift=stats.drift(theirs, mine, guardrails.drift_statistic))
-        if guardrails.metric is not None:
-            joined = {(str(rid), int(row)): label for rid, row, label in labels}
-            value, count = stats.metric(step_table, joined, guardrails.metric)
-            challenger = replace(challenger, metric=value, labelled=count)
-        return challenger, champion
+        return stats.judged(
+            table,
+            challenger=rollout.challenger,
+            champions=champions,
+            step_started=rollout.step_started_at,
+            role="shadow" if rollout.shadowing else "primary",
+            guardrails=guardrails,
+            labels=labels,
+        )
 
     def compare(
         self, deployment: str, *, since_seconds: float = 900.0, statistic: str = "psi"
@@ -358,84 +361,3 @@ class RolloutService:
         start = self.clock() - timedelta(seconds=since_seconds)
         table = self._live().records(deployment, start, outputs=True)
         return stats.compare_shadows(deployment, table, statistic)
-
-
-def _labels(tx: Transaction, deployment: str) -> builtins.list[tuple[str, int, Any]]:
-    """The labels that arrived for *deployment* (none while it is not monitored)."""
-    try:
-        return tx.monitoring.labels(deployment)
-    except NotFoundError:
-        return []
-
-
-def _champion(name: str, spec: DeploymentSpec) -> str:
-    if spec.killed is not None:
-        raise ConflictError(f"Deployment {name!r} is stopped by its kill switch; revive it before a rollout.")
-    if len(spec.routes) != 1:
-        routes = ", ".join(f"{r.ref}={r.weight:g}" for r in spec.routes)
-        raise ConflictError(
-            f"Deployment {name!r} splits its traffic ({routes}); a rollout starts from one route at "
-            f"100%: `steward deploy update {name} REF` first."
-        )
-    return spec.routes[0].ref
-
-
-def _pinned(tx: Transaction, ref: str) -> str:
-    """``model/N``: the version *ref* means now (NotFoundError if it means none)."""
-    parsed = ModelRef.parse(ref)
-    number = parsed.version
-    if parsed.alias is not None:
-        number = tx.models.get_alias(parsed.model, parsed.alias)
-        if number is None:
-            from steward.core.errors import NotFoundError
-
-            raise NotFoundError(f"Model {parsed.model!r} has no alias {parsed.alias!r}.")
-    if number is None:
-        raise InvalidInputError(f"{ref} must name a version or an alias.")
-    return tx.models.get_version(parsed.model, number).ref
-
-
-def _split(spec: DeploymentSpec, champion: str, challenger: str, weight: float) -> DeploymentSpec:
-    routes = [Route(challenger, weight)]
-    if weight < 100:
-        routes.insert(0, Route(champion, 100.0 - weight))
-    shadows = tuple(s for s in spec.shadows if s != challenger)
-    return replace(spec, routes=tuple(routes), shadows=shadows)
-
-
-def _champion_only(spec: DeploymentSpec, champion: str) -> DeploymentSpec:
-    return replace(spec, routes=(Route(champion, 100.0),))
-
-
-def _state(rollout: Rollout) -> dict[str, Any]:
-    return {"state": rollout.state, "step": rollout.step, "weight": rollout.weight}
-
-
-def _event(
-    action: str, after: Rollout, before: Rollout | None, actor: str, at: datetime, reason: str
-) -> AuditEvent:
-    return AuditEvent(
-        action=action,
-        target_type="rollout",
-        target=after.deployment,
-        actor=actor,
-        at=at,
-        before=_state(before) if before is not None else None,
-        after=_state(after),
-        reason=reason[:REASON_MAX],
-        details={
-            "rollout": after.id,
-            "champion": after.champion,
-            "challenger": after.challenger,
-            **({"plan": after.plan.to_dict()} if before is None else {}),
-        },
-    )
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= REASON_MAX else text[: REASON_MAX - 1] + "…"
-
-
-def _check_reason(text: str) -> None:
-    if not isinstance(text, str) or len(text) > REASON_MAX:
-        raise InvalidInputError(f"A reason is text of at most {REASON_MAX} characters.")

@@ -10,7 +10,7 @@ shadow comparison joins each shadow record to the primary record with the same r
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from steward.core.monitoring.statistics import jensen_shannon, ks_on_grid, psi
-from steward.core.rollout import VersionStats
+from steward.core.rollout import Guardrails, VersionStats
 from steward.core.rollout_records import ShadowComparison
 
 #: At most this many distinct prediction values are compared as categories; more are binned.
@@ -29,9 +29,14 @@ METRICS = ("accuracy",)
 
 
 def primary(table: pa.Table) -> pa.Table:
+    return of_role(table, "primary")
+
+
+def of_role(table: pa.Table, role: str) -> pa.Table:
+    """The records of *role* (``primary`` or ``shadow``; a record without a role is primary)."""
     if "role" not in table.column_names or table.num_rows == 0:
-        return table
-    return table.filter(pc.fill_null(pc.equal(table["role"], "primary"), True))
+        return table if role == "primary" else table.slice(0, 0)
+    return table.filter(pc.fill_null(pc.equal(table["role"], role), role == "primary"))
 
 
 def of_versions(table: pa.Table, versions: Iterable[str]) -> pa.Table:
@@ -49,9 +54,9 @@ def since(table: pa.Table, at: datetime) -> pa.Table:
     return table.filter(pc.greater_equal(table["time"].cast(kind), pa.scalar(at.astimezone(UTC), kind)))
 
 
-def readings(table: pa.Table) -> VersionStats:
-    """Requests, errors (status >= 500) and p99 latency of the primary records in *table*."""
-    table = primary(table)
+def readings(table: pa.Table, role: str = "primary") -> VersionStats:
+    """Requests, errors (status >= 500) and p99 latency of *table*'s records of *role*."""
+    table = of_role(table, role)
     if table.num_rows == 0:
         return VersionStats()
     statuses = np.asarray(table["status"].to_numpy(zero_copy_only=False), dtype=np.int64)
@@ -114,10 +119,13 @@ def drift(champion: list[Any], challenger: list[Any], statistic: str) -> float |
     return ks_on_grid(ref_counts, cur_counts)[0]
 
 
-def metric(table: pa.Table, labels: Mapping[tuple[str, int], Any], name: str) -> tuple[float | None, int]:
-    """*name* (``accuracy``) of the primary records' predictions against the labels that arrived
-    for them (by request id and row), and how many labelled rows it is measured on."""
-    table = primary(table)
+def metric(
+    table: pa.Table, labels: Mapping[tuple[str, int], Any], name: str, role: str = "primary"
+) -> tuple[float | None, int]:
+    """*name* (``accuracy``) of the predictions of *table*'s records of *role* against the labels
+    that arrived for their requests (by request id and row; a shadow record carries its primary
+    request's id), and how many labelled rows it is measured on."""
+    table = of_role(table, role)
     if table.num_rows == 0 or not labels:
         return None, 0
     ids = table["request_id"].to_pylist()
@@ -164,6 +172,33 @@ def compare_shadows(deployment: str, table: pa.Table, statistic: str = "psi") ->
         pairs.primary.extend(answer)
         pairs.shadow.extend(predicted)
     return [_comparison(deployment, version, pairs, statistic) for version, pairs in sorted(found.items())]
+
+
+def judged(
+    table: pa.Table,
+    *,
+    challenger: str,
+    champions: set[str],
+    step_started: datetime,
+    role: str,
+    guardrails: Guardrails,
+    labels: Iterable[tuple[str, int, Any]] = (),
+) -> tuple[VersionStats, VersionStats]:
+    """The challenger's readings from its *role* records since *step_started* (drift against the
+    champions' predictions, the metric against *labels*), and the champions' from their primary
+    records in *table* (the whole rollout)."""
+    mine = of_role(of_versions(since(table, step_started), [challenger]), role)
+    theirs = primary(of_versions(table, champions))
+    found = readings(mine, role)
+    if guardrails.max_drift is not None:
+        found = replace(
+            found, drift=drift(predictions(theirs), predictions(mine), guardrails.drift_statistic)
+        )
+    if guardrails.metric is not None:
+        joined = {(str(rid), int(row)): label for rid, row, label in labels}
+        value, count = metric(mine, joined, guardrails.metric, role)
+        found = replace(found, metric=value, labelled=count)
+    return found, readings(theirs)
 
 
 @dataclass

@@ -43,6 +43,7 @@ class RolloutStart(Body):
     alias: str | None = Field(
         default=None, max_length=128, description="Moved to the challenger on promotion."
     )
+    shadow_seconds: float = Field(default=0.0, ge=0, description="Run as a shadow this long first.")
     reason: str = Field(default="", max_length=1000)
     deployment: str | None = Field(default=None, max_length=63, description="Ignored: the path names it.")
 
@@ -61,6 +62,7 @@ def start(name: str, body: RolloutStart, rollouts: Rollouts, actor: Actor) -> di
         min_requests=body.min_requests,
         guardrails=Guardrails(**body.guardrails.model_dump()),
         alias=body.alias,
+        shadow_seconds=body.shadow_seconds,
     )
     return rollouts.start(plan, actor=actor, reason=body.reason).to_dict()
 

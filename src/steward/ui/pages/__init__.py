@@ -14,6 +14,7 @@ from steward.ui.pages import (
     monitoring,
     policies,
     retraining,
+    rollouts,
     users,
     versions,
 )
@@ -21,3 +22,4 @@ from steward.ui.pages import (
 ROUTERS: tuple[APIRouter, ...] = (auth.router, catalog.router, models.router, versions.router)
 ROUTERS += (approvals.router, policies.router, audit.router, users.router)
 ROUTERS += (deployments.router, monitoring.router, retraining.router)
+ROUTERS += (rollouts.router,)
