@@ -82,10 +82,10 @@ def retrain(story: Story, cast: Cast) -> None:
             f"Retraining run {run.id} {run.state}: {run.error or run.outcome}. "
             f"Its log: `steward retrain logs {run.id}`."
         )
-    story.extra["retrain"] = run
+    story.retrain = run
     scientist = cast[SCIENTIST]
     candidate = scientist.get(str(run.candidate))
-    story.extra["candidate"] = candidate
+    story.candidate = candidate
     registered = Registered(candidate, "logistic regression retrained on recent data")
     if run.validation_run is not None:
         registered.validation = scientist.validation_run(candidate.ref, run.validation_run)
@@ -95,8 +95,8 @@ def retrain(story: Story, cast: Cast) -> None:
 
 def approve_candidate(story: Story, cast: Cast) -> None:
     """The run asked for approval of its candidate; the two reviewers give it."""
-    run = story.extra["retrain"]
-    candidate = story.extra["candidate"]
+    run, candidate = story.retrain, story.candidate
+    assert run is not None and candidate is not None
     requests = [
         r for r in cast[SCIENTIST].approvals(model=MODEL, version=candidate.version) if r.target == ALIAS
     ]
@@ -107,13 +107,14 @@ def approve_candidate(story: Story, cast: Cast) -> None:
     request = requests[0]
     for reviewer in REVIEWERS:
         request = cast[reviewer].approve(request.id, comment=f"{reviewer}: retrained on recent data")
-    story.extra.setdefault("approvals", []).append(request)
+    story.approvals.append(request)
 
 
 def canary(story: Story, cast: Cast, server: InferenceServer) -> None:
     """Roll the candidate out in steps while drifted traffic flows; the controller's ticks judge it
     (what ``steward server`` does every few seconds) and promote it, moving ``champion``."""
-    candidate = story.extra["candidate"]
+    candidate = story.candidate
+    assert candidate is not None
     operator = cast[OPERATOR]
     rollout: Rollout = operator.start_rollout(
         DEPLOYMENT,
@@ -141,7 +142,7 @@ def canary(story: Story, cast: Cast, server: InferenceServer) -> None:
         operator.tick_rollouts()
         rollout = operator.rollout(DEPLOYMENT).rollout
     story.traffic.append(("canary", answered))
-    story.extra["rollout"] = rollout
+    story.rollout = rollout
     if rollout.state != "promoted":
         raise StewardError(f"The canary of {candidate.ref} ended {rollout.state}: {rollout.reason}")
     champion = operator.get(f"{MODEL}@{ALIAS}")

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from steward.core.approval import ApprovalRequest
     from steward.core.deployment import Deployment
     from steward.core.registry import ModelVersion
+    from steward.core.retraining import RetrainRun
+    from steward.core.rollout_records import Rollout
     from steward.core.validation.results import ValidationRun
 
 MODEL = "churn-demo"
@@ -79,13 +81,15 @@ class Story:
     registered: list[Registered] = field(default_factory=list)
     refusal: str = ""
     self_approval: str = ""
-    approval: ApprovalRequest | None = None
+    approvals: list[ApprovalRequest] = field(default_factory=list)
     champion: ModelVersion | None = None
     deployment: Deployment | None = None
     traffic: list[tuple[str, Counter[str]]] = field(default_factory=list)
     drift_shares: list[tuple[str, float | None]] = field(default_factory=list)
     alert: Alert | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    retrain: RetrainRun | None = None
+    candidate: ModelVersion | None = None
+    rollout: Rollout | None = None
 
 
 # -- preparing -----------------------------------------------------------------
@@ -167,7 +171,7 @@ def approve(story: Story, cast: Cast, registered: Registered) -> None:
         story.self_approval = str(exc)
     for reviewer in REVIEWERS:
         request = cast[reviewer].approve(request.id, comment=f"{reviewer}: read the validation report")
-    story.approval = request
+    story.approvals.append(request)
 
 
 def promote(story: Story, cast: Cast, registered: Registered) -> None:

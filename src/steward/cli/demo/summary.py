@@ -27,14 +27,7 @@ def versions_table(story: Story) -> Any:
 
 def approvals_table(story: Story) -> Any:
     grid = table("request", "version", "target", "requested by", "decided by", "status", title="Approvals")
-    request = story.approval
-    if request is not None:
-        deciders = ", ".join(f"{d.reviewer} ({d.decision.value})" for d in request.decisions)
-        grid.add_row(
-            cell(f"#{request.id}"), cell(request.ref), cell(request.target), cell(request.requested_by),
-            cell(deciders), cell(request.status),
-        )  # fmt: skip
-    for request in story.extra.get("approvals", []):
+    for request in story.approvals:
         deciders = ", ".join(f"{d.reviewer} ({d.decision.value})" for d in request.decisions)
         grid.add_row(
             cell(f"#{request.id}"), cell(request.ref), cell(request.target), cell(request.requested_by),
@@ -53,7 +46,7 @@ def production_table(story: Story) -> Any:
 
 
 def retrain_line(story: Story) -> str:
-    run = story.extra.get("retrain")
+    run = story.retrain
     if run is None:
         return ""
     verdict = {True: "passed", False: "failed", None: "not run"}[run.validation_passed]
@@ -65,7 +58,7 @@ def retrain_line(story: Story) -> str:
 
 
 def rollout_table(story: Story) -> Any:
-    rollout = story.extra.get("rollout")
+    rollout = story.rollout
     if rollout is None:
         return None
     title = f"Canary of {rollout.challenger} on {DEPLOYMENT}: {rollout.state}"
