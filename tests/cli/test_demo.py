@@ -141,10 +141,13 @@ def test_demo_leaves_the_console_running(tmp_path: Path) -> None:
             wait_ready(process, f"http://127.0.0.1:{port}/api/v1/health", log, timeout=300)
             page = httpx.get(f"http://127.0.0.1:{port}/models/{MODEL}", timeout=30)
             assert page.status_code == 200 and f"/models/{MODEL}/versions/3" in page.text
+            for path in ("/retraining/1", f"/deployments/{DEPLOYMENT}/rollout", f"/monitoring/{DEPLOYMENT}"):
+                assert httpx.get(f"http://127.0.0.1:{port}{path}", timeout=60).status_code == 200, path
         finally:
             stop(process)
     printed = log.read_text()
     assert f"Console:    http://127.0.0.1:{port}/models/{MODEL}" in printed
+    assert f"Retraining: http://127.0.0.1:{port}/retraining/1" in printed
     assert "Traceback" not in printed
 
 

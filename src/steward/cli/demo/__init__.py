@@ -123,12 +123,17 @@ def _print_next(story: Story, prefix: str, port: int, no_serve: bool) -> None:
     url = base_url("127.0.0.1", port)
     weak = story.registered[0].version.ref if story.registered else MODEL
     if not no_serve:
-        out.print(
-            f"\nConsole:    {url}/models/{MODEL}\nDeployment: {url}/deployments/{DEPLOYMENT}"
-            f"\nAPI docs:   {url}/docs",
-            markup=False,
-            soft_wrap=True,
-        )
+        pages = [
+            ("Console", f"/models/{MODEL}"),
+            ("Monitoring", f"/monitoring/{DEPLOYMENT}"),
+            ("Retraining", f"/retraining/{story.retrain.id}" if story.retrain else "/retraining"),
+            ("Canary", f"/deployments/{DEPLOYMENT}/rollout"),
+            ("Audit log", "/audit"),
+            ("API docs", "/docs"),
+        ]
+        out.print("", markup=False)
+        for label, path in pages:
+            out.print(f"{label + ':':<12}{url}{path}", markup=False, soft_wrap=True)
     out.print("\nTry:", markup=False)
     for command in (
         f"{prefix} versions list --filter \"name = '{MODEL}'\"",
