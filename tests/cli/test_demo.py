@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from collections import Counter
@@ -158,3 +159,15 @@ def test_demo_refuses_sign_in_on(registry: Registry, monkeypatch: pytest.MonkeyP
     assert result.exit_code == 2
     assert "needs sign-in off" in result.output and "Traceback" not in result.output
     assert registry.counts() == before  # nothing written
+
+
+def test_demo_checks_the_console_port_before_the_story(registry: Registry) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        before = registry.counts()
+        result = registry.run("demo", "--port", str(port))
+    assert result.exit_code == 4
+    assert f"Port {port}" in result.output and "Traceback" not in result.output
+    assert registry.counts() == before  # refused before anything was registered
