@@ -9,17 +9,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from steward.core.errors import InvalidInputError
+from steward.core.retrain_runs import RetrainRun, parse_progress, progress_line
 from steward.core.retraining import (
     ConfiguredRetraining,
     RetrainConfig,
-    RetrainRun,
     check_entry,
     command_argv,
     is_function,
     next_tick,
     parse_performance,
-    parse_progress,
-    progress_line,
 )
 
 T = datetime(2026, 3, 1, 10, 0, tzinfo=UTC)

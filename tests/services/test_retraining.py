@@ -25,7 +25,8 @@ import pytest
 from steward.app import Steward
 from steward.core.alerts import AlertRule
 from steward.core.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
-from steward.core.retraining import RetrainConfig, RetrainRun
+from steward.core.retrain_runs import RetrainRun
+from steward.core.retraining import RetrainConfig
 from tests.payloads import write_payloads
 
 from . import retrain_workers

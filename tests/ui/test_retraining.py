@@ -33,6 +33,7 @@ def test_the_list_and_a_run_with_its_log(console: httpx.Client, world: World, ru
     page = console.get(f"/retraining/{runs['done']}")
     assert page.status_code == 200
     assert "registered churn/3" in page.text and "steward:progress" in page.text  # the log tail
+    assert 'href="/models/churn/versions/3"' in page.text and 'href="/models/churn/versions/1"' in page.text
     assert 'data-testid="cancel"' not in page.text  # finished, and a viewer
     assert 'href="/retraining?model=churn"' in console.get(f"/models/{world.model}").text
     assert console.get("/retraining/999").status_code == 404

@@ -10,7 +10,8 @@ import typer
 
 from steward.cli.options import JsonOption, ReasonOption, open_client, parse_pairs
 from steward.cli.output import cell, key_value_table, print_json, show, table
-from steward.core.retraining import ConfiguredRetraining, RetrainConfig, RetrainRun
+from steward.core.retrain_runs import RetrainRun
+from steward.core.retraining import ConfiguredRetraining, RetrainConfig
 from steward.sdk.validation import as_suite
 
 app = typer.Typer(

@@ -6,7 +6,8 @@ import builtins
 from datetime import datetime
 from typing import Any, Protocol
 
-from steward.core.retraining import ConfiguredRetraining, RetrainConfig, RetrainRun
+from steward.core.retrain_runs import RetrainRun
+from steward.core.retraining import ConfiguredRetraining, RetrainConfig
 
 
 class RetrainRepository(Protocol):

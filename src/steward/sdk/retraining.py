@@ -11,7 +11,8 @@ import time
 from typing import TYPE_CHECKING, Any, Protocol
 
 from steward.core.registry import check_model_name
-from steward.core.retraining import ConfiguredRetraining, RetrainConfig, RetrainRun, check_run_id
+from steward.core.retrain_runs import RetrainRun
+from steward.core.retraining import ConfiguredRetraining, RetrainConfig, check_run_id
 
 if TYPE_CHECKING:
     from steward.app import Steward

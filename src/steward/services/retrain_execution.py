@@ -25,7 +25,8 @@ from steward.core.audit import AuditEvent
 from steward.core.errors import NotFoundError, PermissionDeniedError, StewardError
 from steward.core.lineage import Lineage, describe_dataset
 from steward.core.registry import ModelRef, VersionDraft
-from steward.core.retraining import RetrainConfig, RetrainRun, parse_progress
+from steward.core.retrain_runs import RetrainRun, parse_progress
+from steward.core.retraining import RetrainConfig
 from steward.core.signature import Signature
 from steward.core.validation.suites import parse_suite
 from steward.ports import ArtifactStore, Store

@@ -29,7 +29,8 @@ from typing import Any
 from steward.core.audit import AuditEvent
 from steward.core.errors import ConflictError, InvalidInputError, NotFoundError
 from steward.core.registry import ModelRef
-from steward.core.retraining import ConfiguredRetraining, RetrainRun, next_tick
+from steward.core.retrain_runs import RetrainRun
+from steward.core.retraining import ConfiguredRetraining, next_tick
 from steward.ports import Store, Transaction
 
 log = logging.getLogger("steward.retraining")

@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 
 from steward.core.errors import InvalidInputError
-from steward.core.retraining import progress_line
+from steward.core.retrain_runs import progress_line
 from steward.core.signature import infer_signature
 from steward.flavors import detect, get_flavor
 from steward.services.datasets import load_table

@@ -32,14 +32,8 @@ from steward.core.audit import AuditEvent
 from steward.core.errors import ConflictError, InvalidInputError, NotFoundError, require_extra
 from steward.core.permissions import Permission
 from steward.core.registry import check_model_name
-from steward.core.retraining import (
-    ConfiguredRetraining,
-    RetrainConfig,
-    RetrainRun,
-    check_params,
-    check_run_id,
-    next_tick,
-)
+from steward.core.retrain_runs import RetrainRun
+from steward.core.retraining import ConfiguredRetraining, RetrainConfig, check_params, check_run_id, next_tick
 from steward.ports import Store
 from steward.services.access import AccessControl
 from steward.services.periodic import PeriodicThread

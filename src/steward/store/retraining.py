@@ -19,7 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from steward.core.errors import ConflictError, NotFoundError
-from steward.core.retraining import ACTIVE, ConfiguredRetraining, RetrainConfig, RetrainRun
+from steward.core.retrain_runs import ACTIVE, RetrainRun
+from steward.core.retraining import ConfiguredRetraining, RetrainConfig
 from steward.store.engine import unique_or_conflict
 from steward.store.rows import as_utc, check_text, plain_json
 from steward.store.schema import retrain_configs, retrain_cursors, retrain_runs
