@@ -27,10 +27,20 @@ def verdict(p: RolloutPlan, challenger: VersionStats, *, step: int = 0, elapsed:
     return judge(p, challenger, CHAMPION, step=step, elapsed_seconds=elapsed)
 
 
-def test_too_few_requests_waits_even_with_errors_and_past_the_step() -> None:
-    found = verdict(plan(max_error_rate=0.01), VersionStats(requests=99, errors=99), elapsed=1e6)
+def test_too_few_requests_waits_even_past_the_step() -> None:
+    found = verdict(plan(max_p99_ms=1.0), VersionStats(requests=99, errors=0, p99_ms=500.0), elapsed=1e6)
     assert found.action is Action.CONTINUE and "99 of 100" in found.reason
-    assert verdict(plan(max_error_rate=0.01), VersionStats(100, 99)).action is Action.ROLLBACK
+    assert verdict(plan(max_p99_ms=1.0), VersionStats(100, 0, 500.0)).action is Action.ROLLBACK
+
+
+def test_errors_that_already_break_the_rate_over_min_requests_roll_back_before_it() -> None:
+    p = plan(max_error_rate=0.05)  # 5 errors in the 100 requests a step needs are allowed
+    assert verdict(p, VersionStats(requests=10, errors=5)).action is Action.CONTINUE
+    early = verdict(p, VersionStats(requests=10, errors=6))
+    assert (
+        early.action is Action.ROLLBACK
+        and "6 errors already exceed 5.00% of the 100 requests" in early.reason
+    )
 
 
 @pytest.mark.parametrize(

@@ -301,11 +301,20 @@ def judge(
     """What to do now with a rollout at *step* (0-based; -1 is the shadow phase) whose step began
     *elapsed_seconds* ago.
 
-    Fewer than ``min_requests`` challenger requests in the step: wait. Else any breach rolls back;
+    Fewer than ``min_requests`` challenger requests in the step: wait, unless its errors already
+    exceed ``max_error_rate`` of ``min_requests`` (a breach whatever comes next). Else any breach
+    rolls back;
     else, once the step has lasted ``step_seconds`` (the shadow phase ``shadow_seconds``), the next
     step or, after the last, promotion."""
     here = "the shadow phase" if step < 0 else f"{plan.steps[step]:g}%"
     if challenger.requests < plan.min_requests:
+        limit = plan.guardrails.max_error_rate
+        if limit is not None and challenger.errors > limit * plan.min_requests:  # a sure breach: now
+            return Verdict(
+                Action.ROLLBACK,
+                f"guardrail broken at {here}: {challenger.errors} errors already exceed {limit:.2%} of "
+                f"the {plan.min_requests} requests the step is judged on",
+            )
         return Verdict(
             Action.CONTINUE, f"waiting for requests: {challenger.requests} of {plan.min_requests} at {here}"
         )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pyarrow as pa
@@ -66,9 +66,21 @@ def readings(table: pa.Table, role: str = "primary") -> VersionStats:
     return VersionStats(requests=len(statuses), errors=int((statuses >= 500).sum()), p99_ms=p99)
 
 
-def predictions(table: pa.Table) -> list[Any]:
-    """The ``predict`` outputs of *table*'s records, flattened: one value per predicted row."""
-    return [v for request in per_request(table) for v in request]
+def predictions(table: pa.Table) -> Any:
+    """The ``predict`` outputs of *table*'s records, flattened: one value per predicted row (a
+    NumPy array when they are numbers, else a list), flattened by Arrow without a Python loop."""
+    if "outputs" not in table.column_names or table.num_rows == 0:
+        return []
+    outputs = table["outputs"].combine_chunks()
+    if not pa.types.is_struct(outputs.type) or outputs.type.get_field_index("predict") < 0:
+        return []
+    values = outputs.field("predict")
+    while pa.types.is_list(values.type) or pa.types.is_large_list(values.type):
+        values = pc.list_flatten(values)
+    values = values.drop_null()
+    if pa.types.is_integer(values.type) or pa.types.is_floating(values.type):
+        return np.asarray(values.to_numpy(zero_copy_only=False), dtype=np.float64)
+    return values.to_pylist()
 
 
 def per_request(table: pa.Table) -> list[list[Any]]:
@@ -90,23 +102,32 @@ def _flat(value: Any) -> list[Any]:
     return [value]
 
 
-def _numeric(values: list[Any]) -> np.ndarray[Any, Any] | None:
+def _numeric(values: Any) -> np.ndarray[Any, Any] | None:
+    if isinstance(values, np.ndarray):
+        return values.astype(np.float64) if values.dtype.kind in "fiu" and len(values) else None
     if not values or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
         return None
     return np.asarray(values, dtype=np.float64)
 
 
-def drift(champion: list[Any], challenger: list[Any], statistic: str) -> float | None:
+def drift(champion: Any, challenger: Any, statistic: str) -> float | None:
     """*statistic* (psi, js or ks) of *challenger*'s predictions against *champion*'s; None when
     either has none. Few distinct values are compared as categories, others over the champion's
     deciles (open-ended at both sides)."""
-    if not champion or not challenger:
+    if len(champion) == 0 or len(challenger) == 0:
         return None
     ref, cur = _numeric(champion), _numeric(challenger)
-    if ref is not None and cur is not None and len(np.unique(np.concatenate([ref, cur]))) > MAX_CATEGORIES:
-        edges = np.unique(np.quantile(ref, np.linspace(0, 1, BINS + 1)[1:-1]))
-        ref_counts = np.bincount(np.searchsorted(edges, ref, side="right"), minlength=len(edges) + 1)
-        cur_counts = np.bincount(np.searchsorted(edges, cur, side="right"), minlength=len(edges) + 1)
+    distinct = np.unique(np.concatenate([ref, cur])) if ref is not None and cur is not None else None
+    side: Literal["left", "right"] = "left"
+    if ref is not None and cur is not None and distinct is not None:
+        if len(distinct) > MAX_CATEGORIES:  # the champion's deciles
+            edges = np.unique(np.quantile(ref, np.linspace(0, 1, BINS + 1)[1:-1]))
+            side = "right"
+        else:  # each distinct value its own bin
+            edges = distinct
+        size = len(edges) + 1
+        ref_counts = np.bincount(np.searchsorted(edges, ref, side=side), minlength=size)
+        cur_counts = np.bincount(np.searchsorted(edges, cur, side=side), minlength=size)
     else:
         keys = sorted({str(v) for v in champion} | {str(v) for v in challenger})
         index = {k: i for i, k in enumerate(keys)}

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from steward.core.approval import ApprovalRequest
     from steward.core.deployment import Deployment
     from steward.core.registry import ModelVersion
-    from steward.core.retraining import RetrainRun
+    from steward.core.retrain_runs import RetrainRun
     from steward.core.rollout_records import Rollout
     from steward.core.validation.results import ValidationRun
 
