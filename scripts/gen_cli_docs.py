@@ -48,7 +48,7 @@ plane started with `steward server` (`http://host:port`): choose with the global
 A first session:
 
 ```
-steward demo --no-serve                                   # two versions of churn-demo, champion moved
+steward demo --no-serve                                   # churn-demo: validated, approved, deployed, drifted
 steward register churn model.skops --metric auc=0.91 --input-example sample.csv --alias champion
 steward versions list --filter "name = 'churn'"
 steward versions show churn@champion
