@@ -33,6 +33,8 @@ def test_the_rollout_page_and_its_abort(console: httpx.Client, world: World) -> 
     assert guardrails and "p99 latency (ms)" in guardrails.group(1) and "≤ 250.0" in guardrails.group(1)
     assert "Prediction drift (psi)" in guardrails.group(1) and "broken" not in guardrails.group(1)
     assert guardrails.group(1).count("no reading") == 3  # no traffic yet: error rate, p99, drift
+    chart = page.split('data-testid="rollout-chart"')[1].split("</figure>")[0]
+    assert "<svg" in chart and 'data-testid="planned"' in chart and 'data-kind="start"' in chart
     assert 'data-testid="abort-rollout"' not in page  # a viewer may look, not abort
     assert 'data-testid="rollout-link"' in console.get(f"/deployments/{NAME}").text
     refused = console.post(
@@ -51,6 +53,8 @@ def test_the_rollout_page_and_its_abort(console: httpx.Client, world: World) -> 
     assert done.status_code == 303 and done.headers["location"] == f"/deployments/{NAME}/rollout"
     page = console.get(f"/deployments/{NAME}/rollout").text
     assert "aborted" in page and "pager duty" in page and 'data-testid="abort-rollout"' not in page
+    chart = page.split('data-testid="rollout-chart"')[1].split("</figure>")[0]
+    assert 'data-kind="aborted"' in chart and 'data-testid="planned"' not in chart
     with world.client("olga") as olga:
         assert [(r.ref, r.weight) for r in olga.get_deployment(NAME).spec.routes] == [
             (f"{world.model}@champion", 100.0)

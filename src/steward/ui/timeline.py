@@ -35,7 +35,7 @@ def _ticks(low: float, high: float, count: int = 5) -> list[int]:
     return list(range(int(first), int(high) + 1, int(step)))
 
 
-def _label(at: datetime, span_seconds: float) -> str:
+def time_label(at: datetime, span_seconds: float) -> str:
     if span_seconds > 3 * 86400:
         return at.strftime("%Y-%m-%d")
     if span_seconds > 3600:
@@ -82,7 +82,7 @@ def alias_timeline_svg(events: Sequence[AliasEvent], now: datetime | None = None
         anchor = ("start", "middle", "middle", "end")[i]
         parts.append(
             f'<text x="{x(at):.1f}" y="{HEIGHT - 10}" text-anchor="{anchor}" fill="#5b6575">'
-            f"{escape(_label(at, span))}</text>"
+            f"{escape(time_label(at, span))}</text>"
         )
     parts.append(
         f'<line x1="{LEFT}" x2="{LEFT + plot_w}" y1="{TOP + plot_h}" y2="{TOP + plot_h}" stroke="#8c8c8c"/>'

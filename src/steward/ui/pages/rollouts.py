@@ -12,6 +12,7 @@ from steward.core.permissions import Permission
 from steward.core.rollout_records import RolloutStatus
 from steward.ui.pages.deployments import back_to, may, reasoned_form
 from steward.ui.render import page
+from steward.ui.rollout_chart import weight_svg
 from steward.ui.session import viewer_of
 
 router = APIRouter()
@@ -33,6 +34,7 @@ def rollout(request: Request, name: str) -> Response:
         d=deployment,
         found=status,
         guardrails=guardrail_rows(status) if status is not None else [],
+        chart=weight_svg(status.rollout) if status is not None else None,
         earlier=service.list(name, limit=20),
         can_abort=may(viewer, Permission.DEPLOY, deployment),
     )
