@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from steward.core.errors import InvalidInputError
-from steward.settings import ENV_VARS, Settings, normalise_uri
+from steward.settings import ENV_VARS, NUMBERS, Settings, normalise_uri
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -76,3 +76,17 @@ def test_docs_cover_every_setting() -> None:
     text = (ROOT / "docs" / "configuration.md").read_text()
     for var in ENV_VARS:
         assert f"`{var}`" in text, f"docs/configuration.md does not document {var}"
+
+
+@pytest.mark.parametrize("key", sorted(NUMBERS))
+def test_every_numeric_setting_has_its_default_takes_a_number_and_refuses_the_rest(
+    key: str, tmp_path: Path
+) -> None:
+    default, bound, _, zero = NUMBERS[key]
+    env = {"STEWARD_HOME": str(tmp_path)}
+    assert getattr(Settings.resolve(env=env), key) == default
+    assert getattr(Settings.resolve(env={**env, f"STEWARD_{key.upper()}": "0"}), key) == 0.0
+    assert getattr(Settings.resolve(env={**env, f"STEWARD_{key.upper()}": "2.5"}), key) == 2.5
+    for bad in ("-1", "soon", "nan", str(bound)):
+        with pytest.raises(InvalidInputError, match=f"Bad {key} '{bad}': .*{zero}"):
+            Settings.resolve(env={**env, f"STEWARD_{key.upper()}": bad})

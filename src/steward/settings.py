@@ -141,19 +141,11 @@ class Settings:
             payloads=payloads,
             payloads_options=payloads_options,
             auth=mode,
-            monitor_interval=_seconds(env.get("STEWARD_MONITOR_INTERVAL") or config.get("monitor_interval")),
-            webhook_interval=_webhook_seconds(
-                env.get("STEWARD_WEBHOOK_INTERVAL") or config.get("webhook_interval")
-            ),
-            webhook_retention=_retention_days(
-                env.get("STEWARD_WEBHOOK_RETENTION") or config.get("webhook_retention")
-            ),
-            retrain_interval=_retrain_seconds(
-                env.get("STEWARD_RETRAIN_INTERVAL") or config.get("retrain_interval")
-            ),
-            rollout_interval=_rollout_seconds(
-                env.get("STEWARD_ROLLOUT_INTERVAL") or config.get("rollout_interval")
-            ),
+            monitor_interval=_number("monitor_interval", env, config),
+            webhook_interval=_number("webhook_interval", env, config),
+            webhook_retention=_number("webhook_retention", env, config),
+            retrain_interval=_number("retrain_interval", env, config),
+            rollout_interval=_number("rollout_interval", env, config),
         )
 
 
@@ -187,67 +179,6 @@ def _read_config(path: Path) -> dict[str, Any]:
         raise InvalidInputError(f"Cannot read the config file {path}: {exc}. Fix or remove it.") from None
 
 
-def _seconds(value: Any) -> float:
-    """The monitoring interval: a number of seconds from 0 (off) up; 300 when not set."""
-    if value is None or value == "":
-        return 300.0
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        seconds = -1.0
-    if not 0 <= seconds < 10**7:
-        raise InvalidInputError(
-            f"Bad monitor_interval {value!r}: seconds between monitoring runs, e.g. 300 (0 turns it off)."
-        )
-    return seconds
-
-
-def _webhook_seconds(value: Any) -> float:
-    """The webhook delivery interval: seconds from 0 (off) up; 1 when not set."""
-    if value is None or value == "":
-        return 1.0
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        seconds = -1.0
-    if not 0 <= seconds < 10**6:
-        raise InvalidInputError(
-            f"Bad webhook_interval {value!r}: seconds between webhook deliveries, e.g. 1 (0 turns it off)."
-        )
-    return seconds
-
-
-def _retention_days(value: Any) -> float:
-    """How long the webhook delivery log keeps settled attempts: days from 0 (forever) up; 30 when not set."""
-    if value is None or value == "":
-        return 30.0
-    try:
-        days = float(value)
-    except (TypeError, ValueError):
-        days = -1.0
-    if not 0 <= days <= 36500:
-        raise InvalidInputError(
-            f"Bad webhook_retention {value!r}: days to keep the webhook delivery log, e.g. 30 "
-            "(0 keeps it forever)."
-        )
-    return days
-
-
-def _retrain_seconds(value: Any) -> float:
-    """The retraining interval: seconds from 0 (off) up; 5 when not set."""
-    if value is None or value == "":
-        return 5.0
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        seconds = -1.0
-    if not 0 <= seconds < 10**6:
-        raise InvalidInputError(
-            f"Bad retrain_interval {value!r}: seconds between retraining rounds, e.g. 5 (0 turns it off)."
-        )
-    return seconds
-
-
 def _login() -> str:
     try:
         return getpass.getuser()
@@ -255,16 +186,26 @@ def _login() -> str:
         return "anonymous"
 
 
-def _rollout_seconds(value: Any) -> float:
-    """The rollout controller's interval: seconds from 0 (off) up; 5 when not set."""
+#: Numeric settings: the default, the bound they must stay under, what they count, what 0 means.
+NUMBERS: dict[str, tuple[float, float, str, str]] = {
+    "monitor_interval": (300.0, 10**7, "seconds between monitoring runs", "0 turns it off"),
+    "webhook_interval": (1.0, 10**6, "seconds between webhook deliveries", "0 turns it off"),
+    "webhook_retention": (30.0, 36501, "days to keep the webhook delivery log", "0 keeps it forever"),
+    "retrain_interval": (5.0, 10**6, "seconds between retraining rounds", "0 turns it off"),
+    "rollout_interval": (5.0, 10**6, "seconds between rollout checks", "0 turns it off"),
+}
+
+
+def _number(key: str, env: Mapping[str, str], config: dict[str, Any]) -> float:
+    """Setting *key* from ``STEWARD_<KEY>`` or the config file: a number from 0 up; its default when unset."""
+    value = env.get(f"STEWARD_{key.upper()}") or config.get(key)
+    default, bound, what, zero = NUMBERS[key]
     if value is None or value == "":
-        return 5.0
+        return default
     try:
-        seconds = float(value)
+        number = float(value)
     except (TypeError, ValueError):
-        seconds = -1.0
-    if not 0 <= seconds < 10**6:
-        raise InvalidInputError(
-            f"Bad rollout_interval {value!r}: seconds between rollout checks, e.g. 5 (0 turns it off)."
-        )
-    return seconds
+        number = -1.0
+    if not 0 <= number < bound:
+        raise InvalidInputError(f"Bad {key} {value!r}: {what}, e.g. {default:g} ({zero}).")
+    return number
